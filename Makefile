@@ -1,0 +1,32 @@
+# Two jobs: `make lab` (the course) and `make test` (everything CI checks).
+# Both create .venv in this folder on first use and install the package into it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup lab demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/mfa-kit lab
+
+demo: $(STAMP)
+	$(BIN)/mfa-kit demo
+
+test: $(STAMP)
+	$(BIN)/ruff check mfa_kit tests benchmarks
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) test-artifacts reports

@@ -1,0 +1,59 @@
+"""What every mfa-kit command shares: the one-line error contract and argument parsing."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from datetime import datetime
+
+from ..otp import Algorithm, TotpProfile
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad input from the command line: reported as one line on stderr, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line on stderr and exit 2, never a usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+_UNIX = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def parse_when(text: str) -> float:
+    """WHEN: ISO 8601 with a zone (2026-01-01T09:00:00Z) or Unix seconds."""
+    text = (text or "").strip()
+    if _UNIX.match(text):
+        return float(text)
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"cannot read the time {text!r}: use ISO 8601 with a zone, "
+            "like 2026-01-15T09:00:00Z, or Unix seconds"
+        ) from None
+    if when.tzinfo is None:
+        raise UsageError(
+            f"the time {text!r} has no time zone: add Z for UTC or an offset like +02:00"
+        )
+    return when.timestamp()
+
+
+def add_profile_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--algorithm", default="sha1", type=str.lower, choices=["sha1", "sha256", "sha512"])
+    parser.add_argument("--digits", type=int, default=6, help="6, 7 or 8")
+    parser.add_argument("--period", type=int, default=30, help="seconds per code")
+
+
+def profile_from(args: argparse.Namespace) -> TotpProfile:
+    try:
+        return TotpProfile(Algorithm.parse(args.algorithm), args.digits, args.period)
+    except ValueError as problem:
+        raise UsageError(str(problem)) from None

@@ -1,0 +1,248 @@
+"""The practice portal's persistence: accounts, half-finished logins and the audit trail in SQLite.
+
+Every state change runs inside one transaction; the schema carries a version number
+(``PRAGMA user_version``) so a newer kit can recognise an older file.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+DB_ENV = "MFA_KIT_DB"
+MEMORY = ":memory:"
+
+_SCHEMA = """
+CREATE TABLE accounts (
+    login            TEXT PRIMARY KEY,
+    display_name     TEXT NOT NULL,
+    password_hash    TEXT NOT NULL,
+    mfa_enabled      INTEGER NOT NULL DEFAULT 0,
+    secret           TEXT,
+    pending_secret   TEXT,
+    previous_secret  TEXT,
+    last_step        INTEGER,
+    failures         INTEGER NOT NULL DEFAULT 0,
+    locked_until     REAL
+);
+CREATE TABLE challenges (
+    token_hash  TEXT PRIMARY KEY,
+    login       TEXT NOT NULL REFERENCES accounts(login) ON DELETE CASCADE,
+    expires_at  REAL NOT NULL
+);
+CREATE TABLE audit (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at       REAL NOT NULL,
+    actor    TEXT NOT NULL,
+    login    TEXT NOT NULL,
+    event    TEXT NOT NULL,
+    outcome  TEXT NOT NULL,
+    detail   TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_by_login ON audit(login, id);
+"""
+
+
+class StoreError(RuntimeError):
+    """The database file cannot be used (newer schema, not a database, …)."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """One portal account as stored.
+
+    mfa_enabled: a Technical Support Agent has switched MFA on for this account.
+    secret: the authenticator secret in force once the user pressed Save (None before).
+    pending_secret: the secret behind the QR code on screen, not yet confirmed with Save.
+    previous_secret: the secret in force before the last agent reset (kept for diagnosis).
+    last_step: the highest time step ever accepted; codes at or below it are refused.
+    failures: wrong passwords or codes in a row.
+    locked_until: Unix time until which the account refuses logins (None: not locked).
+    """
+
+    login: str
+    display_name: str
+    password_hash: str
+    mfa_enabled: bool = False
+    secret: str | None = None
+    pending_secret: str | None = None
+    previous_secret: str | None = None
+    last_step: int | None = None
+    failures: int = 0
+    locked_until: float | None = None
+
+    @property
+    def mfa_active(self) -> bool:
+        """MFA is in force: the next login asks for a Security code."""
+        return self.mfa_enabled and self.secret is not None
+
+
+ACCOUNT_COLUMNS = tuple(f.name for f in fields(Account))
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One line of the audit trail. Never holds a secret, code or password."""
+
+    at: float
+    actor: str
+    login: str
+    event: str
+    outcome: str
+    detail: str = ""
+
+
+def default_path() -> Path:
+    """Where the embedded practice portal lives: $MFA_KIT_DB, else the user's data folder."""
+    if os.environ.get(DB_ENV):
+        return Path(os.environ[DB_ENV]).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "mfa-kit" / "practice-portal.sqlite3"
+
+
+class Store:
+    """SQLite storage for one practice portal.
+
+    ``path`` is a file path, ``":memory:"`` (notebooks and tests), or None for
+    :func:`default_path`.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        if path is None:
+            path = default_path()
+        self.path = str(path)
+        if self.path != MEMORY:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: transactions are opened explicitly in transaction().
+        self._db = sqlite3.connect(self.path, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        try:
+            self._db.execute("PRAGMA foreign_keys = ON")
+            if self.path != MEMORY:
+                self._db.execute("PRAGMA journal_mode = WAL")
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            self._db.close()
+            raise StoreError(f"{self.path} is not a practice-portal database: {error}") from None
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer mfa-kit (schema {version}); "
+                f"this one reads schema {SCHEMA_VERSION}"
+            )
+        with self.transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic change: committed when the block ends, rolled back if it raises."""
+        if self._db.in_transaction:
+            # Nested use joins the outer transaction, so a portal action stays one unit.
+            yield self._db
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # accounts
+
+    def account(self, login: str) -> Account | None:
+        row = self._db.execute("SELECT * FROM accounts WHERE login = ?", (login,)).fetchone()
+        if row is None:
+            return None
+        values = dict(row)
+        values["mfa_enabled"] = bool(values["mfa_enabled"])
+        return Account(**values)
+
+    def logins(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT login FROM accounts ORDER BY login")]
+
+    def insert_account(self, account: Account) -> None:
+        with self.transaction() as db:
+            placeholders = ", ".join("?" for _ in ACCOUNT_COLUMNS)
+            db.execute(
+                f"INSERT INTO accounts ({', '.join(ACCOUNT_COLUMNS)}) VALUES ({placeholders})",
+                [getattr(account, name) for name in ACCOUNT_COLUMNS],
+            )
+
+    def update_account(self, login: str, **changes: object) -> None:
+        unknown = set(changes) - set(ACCOUNT_COLUMNS) - {"login"}
+        if unknown or "login" in changes:
+            raise ValueError(f"cannot update {sorted(unknown | ({'login'} & set(changes)))}")
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        with self.transaction() as db:
+            db.execute(
+                f"UPDATE accounts SET {assignments} WHERE login = ?", [*changes.values(), login]
+            )
+
+    # half-finished logins (password accepted, Security code not yet)
+
+    def add_challenge(self, token_hash: str, login: str, expires_at: float) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO challenges (token_hash, login, expires_at) VALUES (?, ?, ?)",
+                (token_hash, login, expires_at),
+            )
+
+    def challenge(self, token_hash: str) -> tuple[str, float] | None:
+        row = self._db.execute(
+            "SELECT login, expires_at FROM challenges WHERE token_hash = ?", (token_hash,)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def delete_challenges(self, login: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM challenges WHERE login = ?", (login,))
+
+    # audit trail
+
+    def add_audit(self, event: AuditEvent) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO audit (at, actor, login, event, outcome, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (event.at, event.actor, event.login, event.event, event.outcome, event.detail),
+            )
+
+    def audit(self, login: str | None = None, limit: int | None = None) -> list[AuditEvent]:
+        """Audit events, oldest first; the newest ``limit`` if given."""
+        sql = "SELECT at, actor, login, event, outcome, detail FROM audit"
+        args: list[object] = []
+        if login is not None:
+            sql += " WHERE login = ?"
+            args.append(login)
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        rows = self._db.execute(sql, args).fetchall()
+        return [AuditEvent(*row) for row in reversed(rows)]
