@@ -1,0 +1,111 @@
+"""The offset finder: at which time steps around the moment a code was typed it was valid.
+
+Owns the fast search over a window of steps (±24 h by default) behind every diagnosis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from datetime import timedelta
+
+from .clock import to_unix
+from .otp import DEFAULT_PROFILE, TotpProfile, decode_secret, normalise_code
+
+DEFAULT_WINDOW = timedelta(hours=24)
+"""How far either side of the typed time the finder looks: a phone set to the wrong day
+or time zone is still found, and 24 h keeps the search within a few milliseconds."""
+
+_TRUNCATE = 0x7FFFFFFF  # RFC 4226 §5.3: drop the sign bit of the dynamic truncation.
+
+
+def window_steps_for(window: timedelta, profile: TotpProfile = DEFAULT_PROFILE) -> int:
+    """The number of time steps either side of now that ``window`` covers (rounded up)."""
+    seconds = window.total_seconds()
+    if seconds < 0:
+        raise ValueError("the search window cannot be negative")
+    return math.ceil(seconds / profile.period)
+
+
+class _KeyedHmac:
+    """HMAC (RFC 2104) with the key schedule done once.
+
+    A search computes thousands of HMACs under one key; hashing the padded key into the
+    inner and outer states once and copying them per counter halves the cost of each code
+    compared with ``hmac.digest``, which redoes that work on every call. The result is the
+    same HMAC, checked against :func:`mfa_kit.otp.hotp` by the tests.
+    """
+
+    def __init__(self, key: bytes, algorithm: str) -> None:
+        new = getattr(hashlib, algorithm)
+        block = new().block_size
+        if len(key) > block:
+            key = new(key).digest()
+        key = key.ljust(block, b"\0")
+        self._inner = new(key.translate(bytes(b ^ 0x36 for b in range(256))))
+        self._outer = new(key.translate(bytes(b ^ 0x5C for b in range(256))))
+
+    def matches(self, first: int, last: int, digits: int, wanted: bytes) -> list[int]:
+        """Counters from first to last whose code (as 4 big-endian bytes) equals ``wanted``.
+
+        Every candidate is compared in constant time and the whole range is always scanned.
+        The loop is written out flat because it is the hot path of every diagnosis.
+        """
+        inner, outer, modulus = self._inner, self._outer, 10**digits
+        compare = hmac.compare_digest
+        found = []
+        for counter in range(first, last + 1):
+            h = inner.copy()
+            h.update(counter.to_bytes(8, "big"))
+            o = outer.copy()
+            o.update(h.digest())
+            digest = o.digest()
+            start = digest[-1] & 0x0F
+            value = (int.from_bytes(digest[start : start + 4], "big") & _TRUNCATE) % modulus
+            if compare(value.to_bytes(4, "big"), wanted):
+                found.append(counter)
+        return found
+
+
+def matching_steps(
+    secret_or_key: str | bytes,
+    code: str,
+    centre: int,
+    window_steps: int,
+    profile: TotpProfile = DEFAULT_PROFILE,
+) -> list[int]:
+    """Every time step in ``centre ± window_steps`` whose code equals ``code``, ascending.
+
+    ``code`` is what was typed; it is normalised first (MalformedCode if it cannot be a code
+    of ``profile.digits`` digits). Each candidate is compared in constant time and the whole
+    window is always scanned, so the run time does not depend on where (or whether) it
+    matched.
+    """
+    if window_steps < 0:
+        raise ValueError("window_steps cannot be negative")
+    key = decode_secret(secret_or_key) if isinstance(secret_or_key, str) else bytes(secret_or_key)
+    wanted = int(normalise_code(code, profile.digits)).to_bytes(4, "big")
+    first = max(0, centre - window_steps)  # there is no time step before the Unix epoch
+    last = centre + window_steps
+    return _KeyedHmac(key, profile.algorithm.value).matches(first, last, profile.digits, wanted)
+
+
+def find_offsets(
+    secret_or_key: str | bytes,
+    code: str,
+    at: float,
+    *,
+    profile: TotpProfile = DEFAULT_PROFILE,
+    window_steps: int | None = None,
+) -> list[int]:
+    """Signed step offsets (positive: the phone's clock is ahead) at which ``code`` was valid.
+
+    ``at`` is when the code was typed (Unix seconds or an aware datetime). The offsets are
+    sorted nearest first, and at equal distance the negative one (typed late) first.
+    """
+    if window_steps is None:
+        window_steps = window_steps_for(DEFAULT_WINDOW, profile)
+    centre = int(to_unix(at) // profile.period)
+    steps = matching_steps(secret_or_key, code, centre, window_steps, profile)
+    return sorted((step - centre for step in steps), key=lambda offset: (abs(offset), offset))
