@@ -1,4 +1,4 @@
-"""mfa-kit: training and support runbook for MFA (TOTP, Google Authenticator) on the Stratus Web Portal.
+"""mfa-kit: MFA training and support runbook for the Stratus Web Portal (Google Authenticator).
 
 Importing the package stays light: widgets, imaging and Jupyter load only where used.
 """

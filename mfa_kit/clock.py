@@ -7,7 +7,7 @@ training runs and tests are repeatable and a phone can be given a clock that is 
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -31,7 +31,7 @@ def to_unix(when: float | int | datetime) -> float:
 
 def to_datetime(unix_seconds: float) -> datetime:
     """The UTC datetime for Unix seconds."""
-    return datetime.fromtimestamp(unix_seconds, tz=timezone.utc)
+    return datetime.fromtimestamp(unix_seconds, tz=UTC)
 
 
 class SystemClock:

@@ -98,7 +98,9 @@ class AccountStatus:
             mfa = "MFA enabled, setup started (QR shown, not saved)"
         else:
             mfa = "MFA enabled, not set up yet"
-        lock = f"locked until {_clock_text(self.locked_until)}" if self.locked_until else "not locked"
+        lock = (
+            f"locked until {_clock_text(self.locked_until)}" if self.locked_until else "not locked"
+        )
         return f"{self.login}: {mfa}; {lock}; failed attempts in a row: {self.failures}"
 
 
@@ -152,11 +154,18 @@ class Portal:
     # agent actions
 
     def create_account(
-        self, login: str, password: str, display_name: str | None = None, *, actor: str = SUPPORT_AGENT
+        self,
+        login: str,
+        password: str,
+        display_name: str | None = None,
+        *,
+        actor: str = SUPPORT_AGENT,
     ) -> AccountStatus:
         login = (login or "").strip()
         if not login or any(ch.isspace() or not ch.isprintable() for ch in login):
-            raise errors.InvalidAccountDetails("A Login Name needs at least one character and no spaces.")
+            raise errors.InvalidAccountDetails(
+                "A Login Name needs at least one character and no spaces."
+            )
         if ":" in login:
             # The colon separates issuer and account in the QR code's label.
             raise errors.InvalidAccountDetails("A Login Name may not contain a colon (:).")
@@ -166,7 +175,11 @@ class Portal:
             raise errors.AccountExists(f"An account with Login Name {login} already exists.")
         with self.store.transaction():
             self.store.insert_account(
-                Account(login=login, display_name=display_name or login, password_hash=hash_password(password))
+                Account(
+                    login=login,
+                    display_name=display_name or login,
+                    password_hash=hash_password(password),
+                )
             )
             self._audit(actor, login, "account_created", "ok")
         return self.status(login)
@@ -240,7 +253,9 @@ class Portal:
         uri = build_uri(secret, account.login, issuer=ISSUER, profile=self.policy.profile)
         return AuthenticatorSetup(login=account.login, secret=secret, uri=uri)
 
-    def save_security_settings(self, login: str, passcode: str, current_password: str) -> AccountStatus:
+    def save_security_settings(
+        self, login: str, passcode: str, current_password: str
+    ) -> AccountStatus:
         """Save: the Passcode must come from the QR code just shown, and the Current Password
         must be right; otherwise nothing is saved."""
         now = self.clock.now()
@@ -258,11 +273,17 @@ class Portal:
             )
         if not verify_password(current_password or "", account.password_hash):
             self._fail(
-                account, now, event,
-                errors.WrongCurrentPassword("The Current Password is not correct. Nothing was saved."),
+                account,
+                now,
+                event,
+                errors.WrongCurrentPassword(
+                    "The Current Password is not correct. Nothing was saved."
+                ),
             )
         # A new secret has never had a code accepted, so there is nothing to replay yet.
-        step = self._check_code(account, account.pending_secret, passcode, now, event, last_step=None)
+        step = self._check_code(
+            account, account.pending_secret, passcode, now, event, last_step=None
+        )
         with self.store.transaction():
             self.store.update_account(
                 login,
@@ -320,7 +341,9 @@ class Portal:
         self._refuse_if_locked(account, now)
         if not account.mfa_active:
             raise errors.LoginTimedOut("MFA was reset on this account. Log in again.")
-        step = self._check_code(account, account.secret, code, now, event, last_step=account.last_step)
+        step = self._check_code(
+            account, account.secret, code, now, event, last_step=account.last_step
+        )
         with self.store.transaction():
             self.store.update_account(account.login, last_step=step, failures=0, locked_until=None)
             self.store.delete_challenges(account.login)
@@ -334,7 +357,14 @@ class Portal:
     # the security story, step by step
 
     def _check_code(
-        self, account: Account, secret: str, typed: str, now: float, event: str, *, last_step: int | None
+        self,
+        account: Account,
+        secret: str,
+        typed: str,
+        now: float,
+        event: str,
+        *,
+        last_step: int | None,
     ) -> int:
         """The accepted time step for ``typed``, or a recorded failure raised as an error."""
         profile = self.policy.profile
@@ -359,7 +389,9 @@ class Portal:
             self._fail(account, now, event, problem)
         if last_step is not None and step <= last_step:
             self._fail(
-                account, now, event,
+                account,
+                now,
+                event,
                 errors.CodeAlreadyUsed(
                     "That code was already used. Wait for the app to show a new code, then type it."
                 ),
@@ -392,7 +424,8 @@ class Portal:
     def _locked_error(self, until: float) -> errors.AccountLocked:
         return errors.AccountLocked(
             f"Too many failed attempts. This account is locked until {_clock_text(until)} "
-            f"({self.policy.lockout_minutes} minutes). A Technical Support Agent can unlock it sooner.",
+            f"({self.policy.lockout_minutes} minutes). "
+            "A Technical Support Agent can unlock it sooner.",
             until,
         )
 

@@ -68,7 +68,9 @@ def write(uri: str, path: str | Path) -> Path:
     elif suffix == ".svg":
         target.write_text(svg_text(uri), encoding="utf-8")
     else:
-        raise ValueError(f"cannot write a QR code as {suffix or 'a file with no suffix'}: use .png or .svg")
+        raise ValueError(
+            f"cannot write a QR code as {suffix or 'a file with no suffix'}: use .png or .svg"
+        )
     return target
 
 

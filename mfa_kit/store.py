@@ -189,19 +189,22 @@ class Store:
     def insert_account(self, account: Account) -> None:
         with self.transaction() as db:
             placeholders = ", ".join("?" for _ in ACCOUNT_COLUMNS)
+            # Column names come from the Account dataclass, never from input; values are bound.
             db.execute(
-                f"INSERT INTO accounts ({', '.join(ACCOUNT_COLUMNS)}) VALUES ({placeholders})",
+                f"INSERT INTO accounts ({', '.join(ACCOUNT_COLUMNS)}) VALUES ({placeholders})",  # noqa: S608
                 [getattr(account, name) for name in ACCOUNT_COLUMNS],
             )
 
-    def update_account(self, login: str, **changes: object) -> None:
+    def update_account(self, login: str, /, **changes: object) -> None:
         unknown = set(changes) - set(ACCOUNT_COLUMNS) - {"login"}
         if unknown or "login" in changes:
             raise ValueError(f"cannot update {sorted(unknown | ({'login'} & set(changes)))}")
+        # Only the Account dataclass's column names get this far (checked above).
         assignments = ", ".join(f"{name} = ?" for name in changes)
         with self.transaction() as db:
             db.execute(
-                f"UPDATE accounts SET {assignments} WHERE login = ?", [*changes.values(), login]
+                f"UPDATE accounts SET {assignments} WHERE login = ?",  # noqa: S608
+                [*changes.values(), login],
             )
 
     # half-finished logins (password accepted, Security code not yet)

@@ -14,7 +14,9 @@ _MODULES = ("otp_commands", "servers", "diagnose_commands", "reproduce")
 def build_parser() -> Parser:
     import importlib
 
-    parser = Parser(prog="mfa-kit", description="MFA training and support kit for the Stratus Web Portal")
+    parser = Parser(
+        prog="mfa-kit", description="MFA training and support kit for the Stratus Web Portal"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
     for name in _MODULES:

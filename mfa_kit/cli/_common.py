@@ -47,7 +47,9 @@ def parse_when(text: str) -> float:
 
 
 def add_profile_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--algorithm", default="sha1", type=str.lower, choices=["sha1", "sha256", "sha512"])
+    parser.add_argument(
+        "--algorithm", default="sha1", type=str.lower, choices=["sha1", "sha256", "sha512"]
+    )
     parser.add_argument("--digits", type=int, default=6, help="6, 7 or 8")
     parser.add_argument("--period", type=int, default=30, help="seconds per code")
 

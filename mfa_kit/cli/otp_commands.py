@@ -13,7 +13,9 @@ from ._common import UsageError, add_profile_arguments, parse_when, profile_from
 def register(commands: argparse._SubParsersAction) -> None:
     code = commands.add_parser("code", help="print the code for a secret at a time")
     code.add_argument("--secret", required=True, help="base32 setup key")
-    code.add_argument("--at", default=None, metavar="WHEN", help="ISO 8601 with zone, or Unix seconds")
+    code.add_argument(
+        "--at", default=None, metavar="WHEN", help="ISO 8601 with zone, or Unix seconds"
+    )
     add_profile_arguments(code)
     code.set_defaults(handler=_code)
 
