@@ -75,12 +75,14 @@ def _qr(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from ..qr import QrDecodeError, decode
 
+    if not Path(args.file).is_file():
+        raise UsageError(f"no such file: {args.file}")
     try:
         text = decode(args.file)
-    except FileNotFoundError:
-        raise UsageError(f"no such file: {args.file}") from None
     except QrDecodeError as problem:
         sys.stderr.write(f"mfa-kit scan: {args.file}: {problem}\n")
         return 1
