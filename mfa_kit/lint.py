@@ -232,7 +232,10 @@ def _secret_findings(raw: str) -> list[Finding]:
     try:
         bits = len(decode_secret(cleaned)) * 8
     except InvalidSecret as problem:
-        found.append(Finding(Severity.ERROR, "secret-invalid", f"{problem}."))
+        reason = str(problem)
+        found.append(
+            Finding(Severity.ERROR, "secret-invalid", f"{reason[:1].upper()}{reason[1:]}.")
+        )
         return found
     if bits < MIN_SECRET_BITS:
         found.append(

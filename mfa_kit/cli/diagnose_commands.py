@@ -1,0 +1,169 @@
+"""mfa-kit diagnose | lint: why a code was refused, and what in a URI would trouble the app.
+
+Diagnosis only reads: a portal database that does not exist is reported, never created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from ..clock import SystemClock
+from ..diagnose import DEFAULT_WINDOW, Diagnosis, Verdict, diagnose_code, diagnose_login
+from ..errors import AccountNotFound
+from ..otp import InvalidSecret, InvalidUri
+from ._common import UsageError, add_profile_arguments, parse_when, profile_from
+
+MAX_WINDOW = timedelta(days=30)
+"""A longer search says nothing more useful and starts to take noticeable time."""
+
+LATEST_UNIX = 253402300799  # 9999-12-31T23:59:59Z, the last instant a datetime can show
+
+_WINDOW = re.compile(r"^\s*(\d+)\s*([dhms]?)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1, "": 1}
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    diagnose = commands.add_parser(
+        "diagnose",
+        help="say why a code was refused (secret mode or portal mode)",
+        description=(
+            "Secret mode (--secret) checks the code against one setup key; portal mode "
+            "(--login) reads the practice portal's database and also checks lockout, replay, "
+            "the pending and previous setups and other accounts. A code that cannot be a "
+            "code at all (empty, letters, wrong length) is reported as an error (exit 2)."
+        ),
+    )
+    source = diagnose.add_mutually_exclusive_group(required=True)
+    source.add_argument("--secret", help="base32 setup key (secret mode)")
+    source.add_argument("--login", help="the customer's Login Name (portal mode)")
+    diagnose.add_argument("--code", required=True, help="the code the customer typed")
+    diagnose.add_argument(
+        "--at",
+        default=None,
+        metavar="WHEN",
+        help="when it was typed: ISO 8601 with zone, or Unix seconds",
+    )
+    diagnose.add_argument(
+        "--window",
+        default=_window_text(DEFAULT_WINDOW),
+        help="how far either side to search, like 24h, 90m or 3600s (default: %(default)s)",
+    )
+    diagnose.add_argument(
+        "--db", default=None, metavar="PATH", help="portal database (portal mode)"
+    )
+    diagnose.add_argument(
+        "--symptom", default=None, help="what the customer describes, e.g. 'google' (portal mode)"
+    )
+    add_profile_arguments(diagnose)
+    diagnose.add_argument("--json", action="store_true", help="print the diagnosis as JSON")
+    diagnose.set_defaults(handler=_diagnose)
+
+    lint = commands.add_parser(
+        "lint",
+        help="Google Authenticator compatibility findings for an otpauth URI",
+        description="Exit status: 0 no findings, 1 findings, 2 not a usable otpauth URI.",
+    )
+    lint.add_argument("uri")
+    lint.add_argument("--json", action="store_true", help="print the findings as JSON")
+    lint.set_defaults(handler=_lint)
+
+
+def _window_text(window: timedelta) -> str:
+    seconds = int(window.total_seconds())
+    return f"{seconds // 3600}h" if seconds % 3600 == 0 else f"{seconds}s"
+
+
+def parse_window(text: str) -> timedelta:
+    """``24h``, ``90m``, ``3600s``, ``2d`` or bare seconds, at most MAX_WINDOW."""
+    match = _WINDOW.match(text or "")
+    if not match:
+        raise UsageError(f"cannot read the window {text!r}: use a number with h, m or s, like 24h")
+    window = timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2].lower()])
+    if window > MAX_WINDOW:
+        raise UsageError(f"the window {text!r} is too long: at most {MAX_WINDOW.days} days")
+    return window
+
+
+def _when(text: str | None) -> float:
+    at = time.time() if text is None else parse_when(text)
+    if not 0 <= at <= LATEST_UNIX:
+        raise UsageError(f"the time {text!r} is out of range (1970 to 9999)")
+    return at
+
+
+def _diagnose(args: argparse.Namespace) -> int:
+    window = parse_window(args.window)
+    at = _when(args.at)
+    if args.secret is not None:
+        profile = profile_from(args)
+        try:
+            diagnosis = diagnose_code(args.secret, args.code, at, profile=profile, window=window)
+        except InvalidSecret as problem:
+            raise UsageError(str(problem)) from None
+    else:
+        diagnosis = _diagnose_login(args, at, window)
+    if diagnosis.verdict is Verdict.MALFORMED:
+        raise UsageError(f"not a code: {diagnosis.explanation}")
+    if args.json:
+        print(json.dumps(diagnosis.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(_text(diagnosis))
+    return 0
+
+
+def _diagnose_login(args: argparse.Namespace, at: float, window: timedelta) -> Diagnosis:
+    from ..portal import Portal
+    from ..store import Store, StoreError, default_path
+
+    path = Path(args.db).expanduser() if args.db else default_path()
+    # Opening a missing path would create an empty portal: a diagnosis must never write.
+    if not path.is_file():
+        raise UsageError(f"no practice-portal database at {path}")
+    if path.stat().st_size == 0:
+        raise UsageError(f"{path} is empty, not a practice-portal database")
+    try:
+        store = Store(path)
+    except StoreError as problem:
+        raise UsageError(str(problem)) from None
+    with store:
+        portal = Portal(store, SystemClock())
+        try:
+            return diagnose_login(
+                portal, args.login, args.code, at, symptom=args.symptom, window=window
+            )
+        except AccountNotFound as problem:
+            raise UsageError(str(problem)) from None
+
+
+def _text(diagnosis: Diagnosis) -> str:
+    lines = [f"Verdict: {diagnosis.title} ({diagnosis.verdict.name})"]
+    if diagnosis.offset_steps is not None:
+        lines.append(
+            f"Offset: {diagnosis.offset_steps:+d} time steps ({diagnosis.offset_seconds:+d} s;"
+            " positive means the phone's clock is ahead)"
+            + (", ambiguous: other times match too" if diagnosis.ambiguous else "")
+        )
+    lines.append(f"What happened: {diagnosis.explanation}")
+    lines.append(f"What to do: {diagnosis.fix}")
+    return "\n".join(lines)
+
+
+def _lint(args: argparse.Namespace) -> int:
+    from ..lint import lint_uri
+
+    try:
+        findings = lint_uri(args.uri)
+    except InvalidUri as problem:
+        raise UsageError(f"not a usable otpauth URI: {problem}") from None
+    if args.json:
+        print(json.dumps({"findings": [f.as_dict() for f in findings]}, indent=2))
+    elif findings:
+        print("\n".join(str(f) for f in findings))
+    else:
+        print("No findings: Google Authenticator can use this URI as it is.")
+    return 1 if findings else 0
