@@ -1,0 +1,469 @@
+"""Customers' broken logins rebuilt on a practice portal, and the fix for each verdict.
+
+Owns turning a Ticket into a portal and a phone in that state (public API only), replaying the
+customer's attempt on the login screen, and applying the fix a diagnosis names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from .authenticator import Authenticator, Entry
+from .clock import FixedClock, SkewedClock, to_datetime
+from .diagnose import Diagnosis, Verdict, diagnose_login
+from .otp import DEFAULT_PROFILE, Totp, format_code
+from .policy import DEFAULT_POLICY
+from .portal import Portal, Session
+from .ticket import EntryRead, Symptom, Ticket, example
+from .training import TRAINING_DISPLAY_NAME, TRAINING_LOGIN, TRAINING_PASSWORD, TrainingSecrets
+
+if TYPE_CHECKING:
+    from .screens.login import LoginScreen
+
+# When the history before the ticket happened, in seconds before the code was typed. The
+# failed attempts come last so a lockout is still in force when the customer types.
+SET_UP_BEFORE = 3 * 24 * 3600
+OTHER_ACCOUNT_BEFORE = 2 * 24 * 3600
+RESET_BEFORE = 24 * 3600
+SETTINGS_CHANGED_BEFORE = 3600
+RESCAN_BEFORE = 30 * 60
+FAILURES_BEFORE = 120
+REUSED_BEFORE = 10
+"""The earlier, successful use of the same code: one time step before it was typed again."""
+
+
+@dataclass
+class Situation:
+    """A ticket rebuilt: the portal (its clock is the real time), the customer's phone (its
+    clock may be off), the entry they read and the code they typed."""
+
+    ticket: Ticket
+    portal: Portal
+    clock: FixedClock
+    phone: Authenticator
+    entry: Entry | None
+    typed_code: str
+    steps: list[str] = field(default_factory=list)
+    """What happened before the ticket, in order, as sentences."""
+
+    @property
+    def login(self) -> str:
+        return self.ticket.login
+
+    @property
+    def phone_clock(self) -> SkewedClock:
+        return self.phone.clock  # type: ignore[return-value]
+
+    @property
+    def typed_at(self) -> float:
+        return self.ticket.typed_at.timestamp()
+
+    # the customer's attempt and its diagnosis
+
+    def attempt(self, screen: LoginScreen | None = None) -> LoginScreen:
+        """Replay what the customer did on the login screen; return the screen (see .text)."""
+        screen = screen or _login_screen(self.portal)
+        self.clock.set(self.typed_at)
+        if self.ticket.symptom is Symptom.GOOGLE_LOGIN:
+            screen.log_in_with_google()
+            return screen
+        screen.log_in(self.login, TRAINING_PASSWORD)
+        if screen.stage == "security_code":
+            screen.submit_security_code(self.typed_code)
+        return screen
+
+    def diagnose(self) -> Diagnosis:
+        """The diagnosis for the code the customer typed, at the time they typed it."""
+        return diagnose_login(
+            self.portal,
+            self.login,
+            self.typed_code,
+            self.typed_at,
+            symptom=self.ticket.symptom.value,
+        )
+
+    # the fix and the login that proves it
+
+    def apply_fix(self, diagnosis: Diagnosis) -> list[str]:
+        """Do what the diagnosis tells the customer (and agent) to do; say what was done."""
+        return FIXES[diagnosis.verdict](self)
+
+    def log_in(self, screen: LoginScreen | None = None) -> LoginScreen:
+        """Log in the right way: Log In, then the code the customer's own entry shows now."""
+        screen = screen or _login_screen(self.portal)
+        if screen.stage == "logged_in":
+            screen.log_out()
+        screen.log_in(self.login, TRAINING_PASSWORD)
+        if screen.stage == "security_code":
+            screen.submit_security_code(self.own_entry().code())
+        return screen
+
+    def own_entry(self) -> Entry:
+        """The newest entry on the phone for the customer's own Login Name."""
+        mine = self.phone.find(self.login)
+        if not mine:
+            raise LookupError(f"the phone has no entry for {self.login}")
+        return mine[-1]
+
+    def wait_for_a_new_code(self) -> int:
+        """If the code the app shows now was already used, wait for the next one (seconds)."""
+        account = self.portal.store.account(self.login)
+        period = self.portal.policy.profile.period
+        if account is None or account.last_step is None:
+            return 0
+        fresh = (account.last_step + 1) * period
+        waited = max(0, int(fresh - self.clock.now()))
+        self.clock.advance(waited)
+        return waited
+
+    def describe_phone(self) -> str:
+        """The phone as the customer would read it out: clock, then each entry and its code."""
+        offset = self.phone_clock.offset_seconds
+        clock = to_datetime(self.phone_clock.now()).strftime("%H:%M:%S UTC")
+        lines = [f"Phone clock: {clock} ({offset:+.0f} s against the real time)"]
+        for entry in self.phone.entries:
+            mark = "  <- read this one" if entry is self.entry else ""
+            lines.append(f"  {entry.name}: {format_code(entry.code())}{mark}")
+        if not self.phone.entries:
+            lines.append("  (no SpectrumVoIP entry)")
+        return "\n".join(lines)
+
+
+def _login_screen(portal: Portal) -> LoginScreen:
+    from .screens.login import LoginScreen
+
+    return LoginScreen(portal)
+
+
+# building a situation from a ticket
+
+
+def build(ticket: Ticket) -> Situation:
+    """A fresh in-memory portal and phone in the state the ticket describes.
+
+    Deterministic: the training secrets in their documented order and a hand-moved clock.
+    The customer's history is replayed through the portal's own actions, oldest first.
+    """
+    at = ticket.typed_at.timestamp()
+    clock = FixedClock(at - SET_UP_BEFORE)
+    portal = Portal(":memory:", clock, DEFAULT_POLICY, TrainingSecrets())
+    phone = Authenticator(SkewedClock(clock, 0))
+    steps: list[str] = []
+    login = ticket.login
+    name = TRAINING_DISPLAY_NAME if login == TRAINING_LOGIN else login
+    portal.create_account(login, TRAINING_PASSWORD, name)
+    steps.append(f"An agent created the account {login}.")
+    if ticket.mfa_enabled_by_agent:
+        portal.enable_mfa(login)
+        steps.append("An agent enabled MFA on it.")
+        if ticket.setup_saved:
+            _set_up(portal, phone, login)
+            steps.append("The customer scanned the QR code and saved the setup.")
+    if ticket.other_account:
+        clock.set(at - OTHER_ACCOUNT_BEFORE)
+        portal.create_account(ticket.other_account, TRAINING_PASSWORD)
+        portal.enable_mfa(ticket.other_account)
+        _set_up(portal, phone, ticket.other_account)
+        steps.append(f"The account {ticket.other_account} was set up on the same phone.")
+    if ticket.agent_reset:
+        clock.set(at - RESET_BEFORE)
+        portal.reset_mfa(login)
+        _set_up(portal, phone, login)
+        steps.append(
+            "An agent reset MFA; the customer set it up again, a second SpectrumVoIP entry "
+            "for the same login now sits beside the first."
+        )
+    if ticket.portal_period_seconds != DEFAULT_PROFILE.period:
+        clock.set(at - SETTINGS_CHANGED_BEFORE)
+        portal.policy = replace(portal.policy, profile=ticket.profile)
+        steps.append(
+            f"The portal's code settings were changed to {ticket.portal_period_seconds}-second "
+            "codes."
+        )
+    if ticket.rescanned_qr:
+        clock.set(at - RESCAN_BEFORE)
+        setup = portal.start_authenticator_setup(login)
+        phone.scan_qr_code(setup.qr_png())
+        steps.append(
+            "The customer clicked Set Up Google Authenticator again and scanned the new QR "
+            "code, but did not click Save."
+        )
+    if ticket.failed_attempts_before:
+        clock.set(at - FAILURES_BEFORE)
+        _fail_repeatedly(portal, login, ticket.failed_attempts_before)
+        steps.append(f"{ticket.failed_attempts_before} wrong attempts in a row just before.")
+    reused: str | None = None
+    if ticket.code_used_before:
+        clock.set(at - REUSED_BEFORE)
+        reused = _entry_for(ticket, phone).code() if phone.entries else None
+        challenge = portal.log_in(login, TRAINING_PASSWORD)
+        portal.submit_security_code(challenge, reused)  # type: ignore[arg-type]
+        steps.append(f"{REUSED_BEFORE} seconds earlier the same code logged the customer in.")
+    clock.set(at)
+    phone.clock.offset_seconds = ticket.phone_clock_offset_seconds  # type: ignore[attr-defined]
+    entry = _entry_for(ticket, phone) if phone.entries else None
+    if ticket.reported_code is not None:
+        typed = ticket.reported_code
+    elif reused is not None:
+        typed = reused
+    elif entry is not None:
+        read_at = phone.clock.now() - ticket.seconds_before_typing
+        typed = Totp(entry.secret, entry.profile).at(read_at)
+    else:
+        typed = ""
+    return Situation(ticket, portal, clock, phone, entry, typed, steps)
+
+
+def _set_up(portal: Portal, phone: Authenticator, login: str) -> Entry:
+    """Profile → Set Up Google Authenticator → scan the QR code → Passcode, Current Password,
+    Save: the whole procedure, with a real decode of the QR picture."""
+    setup = portal.start_authenticator_setup(login)
+    entry = phone.scan_qr_code(setup.qr_png())
+    portal.save_security_settings(login, entry.code(), TRAINING_PASSWORD)
+    return entry
+
+
+def _fail_repeatedly(portal: Portal, login: str, times: int) -> None:
+    """``times`` wrong Security codes in a row (wrong passwords if no code is asked)."""
+    from .errors import AccountLocked, CodeRejected, LoginFailed
+
+    refused = 0
+    for _ in range(times):
+        try:
+            result = portal.log_in(login, TRAINING_PASSWORD)
+            if isinstance(result, Session):
+                portal.log_in(login, TRAINING_PASSWORD + "?")
+            else:
+                portal.submit_security_code(result, _wrong_code(portal, login))
+        except (CodeRejected, LoginFailed, AccountLocked):
+            refused += 1
+    if refused != times:
+        raise RuntimeError(f"only {refused} of {times} wrong attempts were refused")
+
+
+def _wrong_code(portal: Portal, login: str) -> str:
+    """A well-formed code that is not valid anywhere near now (checked, not assumed)."""
+    account = portal.store.account(login)
+    profile = portal.policy.profile
+    totp = Totp(account.secret, profile)  # type: ignore[union-attr,arg-type]
+    centre = totp.step(portal.clock.now())
+    near = {totp.code_for_step(s) for s in range(centre - 20, centre + 21)}
+    return next(c for c in (str(d) * profile.digits for d in range(10)) if c not in near)
+
+
+def _entry_for(ticket: Ticket, phone: Authenticator) -> Entry:
+    if ticket.read_entry is EntryRead.OTHER_ACCOUNT:
+        return phone.find(ticket.other_account)[-1]
+    mine = phone.find(ticket.login) or phone.entries
+    return mine[0] if ticket.read_entry is EntryRead.OLDEST else mine[-1]
+
+
+# the fixes, one per verdict: what the diagnosis's fix sentence asks for, done for real
+
+
+def _type_the_current_code(s: Situation) -> list[str]:
+    return ["The customer types the code the app shows now, straight away."]
+
+
+def _set_the_phone_clock(s: Situation) -> list[str]:
+    before = s.phone_clock.offset_seconds
+    s.phone_clock.offset_seconds = 0
+    return [
+        f"Phone: Settings → Date & time → automatic date and time on (it was {before:+.0f} s).",
+        "The customer types the new code the app shows.",
+    ]
+
+
+def _wait_for_a_new_code(s: Situation) -> list[str]:
+    waited = s.wait_for_a_new_code()
+    return [f"The customer waits {waited} s for the app to show a new code, then types it."]
+
+
+def _finish_the_setup(s: Situation) -> list[str]:
+    done = ["The customer logs in with the older SpectrumVoIP entry."]
+    older = s.phone.find(s.login)[0]
+    challenge = s.portal.log_in(s.login, TRAINING_PASSWORD)
+    s.portal.submit_security_code(challenge, older.code())  # type: ignore[arg-type]
+    done += _set_up_again(s)
+    return done
+
+
+def _set_up_again(s: Situation) -> list[str]:
+    """Profile → Set Up Google Authenticator → scan → Save, then delete the stale entries."""
+    stale = list(s.phone.find(s.login))
+    _set_up(s.portal, s.phone, s.login)
+    for entry in stale:
+        s.phone.remove(entry)
+    done = [
+        "Profile → Change Account Security → Set Up Google Authenticator; the customer scans "
+        "the QR code, types the app's code into Passcode and the password into Current "
+        "Password, and clicks Save.",
+        f"The customer deletes the {len(stale)} older SpectrumVoIP entr"
+        f"{'y' if len(stale) == 1 else 'ies'} for {s.login} from the app."
+        if stale
+        else "The app now holds one SpectrumVoIP entry for this login.",
+    ]
+    # Save used the code on screen, and a code is accepted only once.
+    waited = s.wait_for_a_new_code()
+    if waited:
+        done.append(f"The customer waits {waited} s for a new code: Save used the last one.")
+    return done
+
+
+def _delete_the_old_entry(s: Situation) -> list[str]:
+    mine = s.phone.find(s.login)
+    for entry in mine[:-1]:
+        s.phone.remove(entry)
+    return [
+        f"The customer deletes the old SpectrumVoIP entry for {s.login} and reads the one "
+        "added after the reset."
+    ]
+
+
+def _read_the_right_entry(s: Situation) -> list[str]:
+    return [f"The customer reads the SpectrumVoIP entry whose account is {s.login}."]
+
+
+def _restore_standard_settings(s: Situation) -> list[str]:
+    s.portal.policy = replace(s.portal.policy, profile=DEFAULT_PROFILE)
+    s.portal.reset_mfa(s.login)
+    return [
+        "Agent: the portal's code settings go back to the standard "
+        f"(SHA1, {DEFAULT_PROFILE.digits} digits, {DEFAULT_PROFILE.period} s); Reset MFA.",
+        *_set_up_again(s),
+    ]
+
+
+def _unlock(s: Situation) -> list[str]:
+    status = s.portal.unlock(s.login)
+    return [f"Agent: Unlock → {status.summary()}"]
+
+
+def _enable_and_set_up(s: Situation) -> list[str]:
+    status = s.portal.enable_mfa(s.login)
+    return [f"Agent: Enable MFA → {status.summary()}", *_set_up_again(s)]
+
+
+def _reset_and_set_up(s: Situation) -> list[str]:
+    s.portal.reset_mfa(s.login)
+    return ["Agent: Reset MFA.", *_set_up_again(s)]
+
+
+def _use_log_in(s: Situation) -> list[str]:
+    return ["The customer types Login Name and Password and clicks Log In (not Google)."]
+
+
+FIXES: dict[Verdict, Callable[[Situation], list[str]]] = {
+    Verdict.VALID_NOW: _type_the_current_code,
+    Verdict.CLOCK_DRIFT: _set_the_phone_clock,
+    Verdict.TIME_ZONE: _set_the_phone_clock,
+    Verdict.REUSED_CODE: _wait_for_a_new_code,
+    Verdict.PENDING_NOT_SAVED: _finish_the_setup,
+    Verdict.PREVIOUS_SECRET: _delete_the_old_entry,
+    Verdict.OTHER_ACCOUNT: _read_the_right_entry,
+    Verdict.EXPIRED: _type_the_current_code,
+    Verdict.MALFORMED: _type_the_current_code,
+    Verdict.APP_IGNORES_PROFILE: _restore_standard_settings,
+    Verdict.LOCKED: _unlock,
+    Verdict.MFA_NOT_ENABLED: _enable_and_set_up,
+    Verdict.GOOGLE_LOGIN: _use_log_in,
+    Verdict.NO_MATCH: _reset_and_set_up,
+}
+
+
+# the catalogue: one ticket per verdict, each built only from facts a customer would report
+
+_CASES = (
+    example(
+        expected_verdict="CLOCK_DRIFT",
+        id="clock-drift",
+        summary="Every code is refused since the phone's time was set by hand.",
+        phone_clock_offset_seconds=150,
+    ),
+    example(
+        expected_verdict="TIME_ZONE",
+        id="time-zone",
+        summary="Codes refused since coming back from a trip abroad.",
+        phone_clock_offset_seconds=3600,
+    ),
+    example(
+        expected_verdict="REUSED_CODE",
+        id="reused-code",
+        summary="Logged out and straight back in with the same code: refused.",
+        code_used_before=True,
+    ),
+    example(
+        expected_verdict="PENDING_NOT_SAVED",
+        id="rescanned-qr",
+        summary="Scanned the QR code again to be safe; now the new entry's codes fail.",
+        rescanned_qr=True,
+    ),
+    example(
+        expected_verdict="PREVIOUS_SECRET",
+        id="old-entry-after-reset",
+        summary="New phone set up after an agent reset; still using the old entry.",
+        agent_reset=True,
+        read_entry=EntryRead.OLDEST,
+    ),
+    example(
+        expected_verdict="OTHER_ACCOUNT",
+        id="other-account",
+        summary="Two SpectrumVoIP entries on a shared phone; typed the wrong one's code.",
+        other_account="sam.patel",
+        read_entry=EntryRead.OTHER_ACCOUNT,
+    ),
+    example(
+        expected_verdict="EXPIRED",
+        id="expired",
+        summary="Wrote the code down, then typed it a minute later.",
+        seconds_before_typing=75,
+    ),
+    example(
+        expected_verdict="MALFORMED",
+        id="malformed",
+        summary="Typed the code; the portal says it is not a code.",
+        reported_code="12345",
+    ),
+    example(
+        expected_verdict="APP_IGNORES_PROFILE",
+        id="sixty-second-codes",
+        summary="Codes refused since the portal was switched to 60-second codes.",
+        portal_period_seconds=60,
+    ),
+    example(
+        expected_verdict="LOCKED",
+        id="locked",
+        summary="After several tries even the right code is refused.",
+        failed_attempts_before=DEFAULT_POLICY.max_failures,
+    ),
+    example(
+        expected_verdict="MFA_NOT_ENABLED",
+        id="mfa-not-enabled",
+        summary="There is no Set Up Google Authenticator button on the Profile page.",
+        symptom=Symptom.NO_CODE_ASKED,
+        mfa_enabled_by_agent=False,
+        setup_saved=False,
+    ),
+    example(
+        expected_verdict="GOOGLE_LOGIN",
+        id="log-in-with-google",
+        summary="Clicked Log in with Google and was never asked for the code.",
+        symptom=Symptom.GOOGLE_LOGIN,
+    ),
+    example(
+        expected_verdict="NO_MATCH",
+        id="no-match",
+        summary="Read the code to us over the phone; it fits nothing.",
+        reported_code="314 159",
+    ),
+)
+
+CATALOGUE: dict[Verdict, Ticket] = {Verdict[case.expected_verdict]: case for case in _CASES}  # type: ignore[index]
+"""The situations the troubleshooting notebook walks through, keyed by the verdict they show."""
+
+
+def situation(verdict: Verdict, **changes: Any) -> Situation:
+    """The catalogue's situation for ``verdict`` (with optional ticket changes), built."""
+    return build(replace(CATALOGUE[verdict], **changes))
