@@ -1,4 +1,4 @@
-"""The mfa-kit command's contract: exact outputs, and one line on stderr with exit 2 for bad input."""
+"""The mfa-kit command contract: exact outputs; bad input is one line on stderr and exit 2."""
 
 from __future__ import annotations
 

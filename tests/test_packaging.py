@@ -49,7 +49,9 @@ def test_importing_mfa_kit_stays_light():
         "import json; print(json.dumps({'seconds': time.perf_counter() - t, "
         "'modules': sorted(sys.modules)}))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     report = json.loads(result.stdout)
     loaded = {m.split(".")[0] for m in report["modules"]}
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
