@@ -438,6 +438,21 @@ def _near(secret: str | None, code: str, at: float, policy: SecurityPolicy) -> l
     )
 
 
+def _near_app_reading(
+    secret: str | None, code: str, at: float, policy: SecurityPolicy
+) -> list[int]:
+    """Like :func:`_near`, for the code Google Authenticator shows (default profile)."""
+    try:
+        typed = normalise_code(code, DEFAULT_PROFILE.digits)
+    except MalformedCode:
+        return []
+    if not secret:
+        return []
+    return find_offsets(
+        secret, typed, at, profile=DEFAULT_PROFILE, window_steps=policy.expired_lookback_steps
+    )
+
+
 def _other_accounts_match(portal: Portal, login: str, code: str, at: float) -> list[int]:
     for other in portal.store.logins():
         if other == login:
@@ -496,22 +511,26 @@ def diagnose_login(
     if not account.mfa_enabled:
         return Diagnosis(Verdict.MFA_NOT_ENABLED)
     try:
-        typed = normalise_code(code, profile.digits)
+        typed: str | None = normalise_code(code, profile.digits)
     except MalformedCode:
-        if account.secret:
-            # May still be the app's standard code under a non-default profile.
-            return diagnose_code(
-                account.secret, code, at, profile=profile, window=window, policy=policy
-            )
-        return _malformed(code, profile)
-
-    active = _near(account.secret, typed, at, policy)
+        typed = None
+    active = _near(account.secret, typed, at, policy) if typed else []
+    valid_now = [o for o in active if abs(o) <= policy.window_steps]
     if account.last_step is not None:
         centre = int(at // profile.period)
         used = [o for o in active if centre + o <= account.last_step and o <= policy.window_steps]
         if used:
             return _from_offsets(Verdict.REUSED_CODE, used, profile.period)
-    if not (active and abs(active[0]) <= policy.window_steps):
+    if profile != DEFAULT_PROFILE and not valid_now:
+        # The app shows its standard code for the saved or the pending setup: the Save of a
+        # non-standard setup fails the same way as the login after it.
+        for secret in (account.secret, account.pending_secret):
+            offsets = _near_app_reading(secret, code, at, policy)
+            if offsets:
+                return _app_ignores_profile(offsets, profile)
+    if typed is None:
+        return _malformed(code, profile)
+    if not valid_now:
         for secret, verdict in (
             (account.pending_secret, Verdict.PENDING_NOT_SAVED),
             (account.previous_secret, Verdict.PREVIOUS_SECRET),
