@@ -467,3 +467,94 @@ CATALOGUE: dict[Verdict, Ticket] = {Verdict[case.expected_verdict]: case for cas
 def situation(verdict: Verdict, **changes: Any) -> Situation:
     """The catalogue's situation for ``verdict`` (with optional ticket changes), built."""
     return build(replace(CATALOGUE[verdict], **changes))
+
+
+# the whole walk-through for one situation, as a record the notebooks display
+
+
+@dataclass
+class Case:
+    """One ticket worked end to end: the symptom on screen, the diagnosis, the fix, the login."""
+
+    situation: Situation
+    phone_before: str
+    symptom: str
+    diagnosis: Diagnosis
+    fix_steps: list[str]
+    outcome: str
+    login_screen: Any = field(repr=False)
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.diagnosis.verdict
+
+    @property
+    def logged_in(self) -> bool:
+        return self.login_screen.stage == "logged_in"
+
+    def picture_svg(self) -> str:
+        from .timeline import step_window_svg
+
+        return step_window_svg(
+            self.diagnosis.offset_steps,
+            self.situation.typed_at,
+            policy=self.situation.portal.policy,
+        )
+
+    def transcript(self) -> str:
+        """Everything that happened, as plain text (what nbval compares)."""
+        from .timeline import step_window_text
+
+        s, d = self.situation, self.diagnosis
+        typed_at = to_datetime(s.typed_at).strftime("%Y-%m-%d %H:%M:%S UTC")
+        lines = [f"Ticket {s.ticket.id}: {s.ticket.summary}", "Before the ticket:"]
+        lines += [f"  - {step}" for step in s.steps]
+        lines.append(self.phone_before)
+        shown = repr(s.typed_code) if s.typed_code else "(nothing)"
+        lines.append(f"Customer typed {shown} at {typed_at} ({s.ticket.symptom.value}).")
+        lines.append(f"Login screen: {self.symptom}")
+        lines.append(f"Diagnosis: {verdict_line(d)}")
+        lines.append(f"  What happened: {d.explanation}")
+        lines.append(f"  Fix to read out: {d.fix}")
+        lines.append(
+            "Time steps: " + step_window_text(d.offset_steps, s.typed_at, policy=s.portal.policy)
+        )
+        lines.append("Fix applied:")
+        lines += [f"  - {step}" for step in self.fix_steps]
+        lines.append(f"After the fix: {self.outcome}")
+        return "\n".join(lines)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from html import escape
+
+        text = self.transcript()
+        page = f'<pre style="white-space: pre-wrap">{escape(text)}</pre>{self.picture_svg()}'
+        return {"text/plain": text, "text/html": page}
+
+
+def verdict_line(diagnosis: Diagnosis) -> str:
+    """``CLOCK_DRIFT: The phone's clock is wrong (+5 steps, +150 s)``: one line for a ticket."""
+    line = f"{diagnosis.verdict.name}: {diagnosis.title}"
+    if diagnosis.offset_steps is not None:
+        line += f" ({diagnosis.offset_steps:+d} steps, {diagnosis.offset_seconds:+d} s"
+        line += ", ambiguous)" if diagnosis.ambiguous else ")"
+    return line
+
+
+def screen_line(screen: Any) -> str:
+    """What a login screen shows, on one line: the page, then its message."""
+    return " | ".join(screen.text.splitlines())
+
+
+def troubleshoot(case: Verdict | Ticket, login_screen: Any = None) -> Case:
+    """Rebuild the situation, replay the customer's attempt on the login screen, diagnose it,
+    apply the fix and log in: the support procedure for one ticket, start to finish."""
+    ticket = CATALOGUE[case] if isinstance(case, Verdict) else case
+    s = build(ticket)
+    phone_before = s.describe_phone()
+    screen = s.attempt(login_screen)
+    symptom = screen_line(screen)
+    diagnosis = s.diagnose()
+    fix_steps = s.apply_fix(diagnosis)
+    s.log_in(screen)
+    return Case(s, phone_before, symptom, diagnosis, fix_steps, screen_line(screen), screen)
