@@ -17,6 +17,8 @@ _COLOURS: dict[str, str] = {"info": "#24415f", "ok": "#1b6e35", "error": "#a0001
 _BACKGROUNDS: dict[str, str] = {"info": "#eef3f8", "ok": "#e8f5ec", "error": "#fdecee"}
 FONT = "font-family: 'Segoe UI', Helvetica, Arial, sans-serif"
 BORDER = "1px solid #c8d1dc"
+BRAND = "#1f3a5f"
+"""The portal's dark blue: top bar and headings."""
 
 
 def esc(text: object) -> str:
@@ -25,7 +27,7 @@ def esc(text: object) -> str:
 
 
 def heading(text: str, level: int = 3) -> str:
-    return f'<h{level} style="{FONT}; margin: 4px 0 8px 0; color: #1f3a5f">{esc(text)}</h{level}>'
+    return f'<h{level} style="{FONT}; margin: 4px 0 8px 0; color: {BRAND}">{esc(text)}</h{level}>'
 
 
 def paragraph(text: str, muted: bool = False) -> str:
@@ -36,7 +38,7 @@ def paragraph(text: str, muted: bool = False) -> str:
 def banner(title: str) -> str:
     """The dark bar across the top of every portal page."""
     return (
-        f'<div style="{FONT}; background: #1f3a5f; color: white; padding: 8px 12px; '
+        f'<div style="{FONT}; background: {BRAND}; color: white; padding: 8px 12px; '
         f'font-weight: 600; letter-spacing: 0.3px">{esc(title)}</div>'
     )
 

@@ -158,8 +158,12 @@ class PhoneScreen(Screen):
         show(self._menu, False)
         show(self._key_form, False)
         self.refresh()
+        self._ticker: threading.Thread | None = None
         if auto_refresh and self._fixed is None:
-            threading.Thread(target=self._tick, name="mfa-phone-refresh", daemon=True).start()
+            self._ticker = threading.Thread(
+                target=self._tick, name="mfa-phone-refresh", daemon=True
+            )
+            self._ticker.start()
 
     # state shown
 
@@ -250,9 +254,16 @@ class PhoneScreen(Screen):
         self._fixed.advance(seconds)
         self.refresh()
 
+    @property
+    def ticking(self) -> bool:
+        """Whether the phone redraws by itself (only ever with a real clock)."""
+        return self._ticker is not None and self._ticker.is_alive()
+
     def stop(self) -> None:
-        """Stop redrawing by itself (a real-clock phone)."""
+        """Stop redrawing by itself (a real-clock phone); waits for the last redraw to end."""
         self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
 
     # helpers
 

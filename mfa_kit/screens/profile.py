@@ -11,7 +11,7 @@ import ipywidgets as w
 
 from ..errors import PortalError
 from ..portal import AccountStatus, AuthenticatorSetup, Portal
-from ._view import BORDER, PORTAL_NAME, Screen, banner, heading, paragraph, show
+from ._view import BORDER, BRAND, PORTAL_NAME, Screen, banner, heading, paragraph, show
 
 Page = Literal["home", "profile"]
 
@@ -50,7 +50,12 @@ class ProfileScreen(Screen):
         self._state_text = ""
 
         self.user_menu_button = self._tag(
-            w.Button(description=status.display_name, icon="user", layout=w.Layout(width="auto")),
+            w.Button(
+                description=status.display_name,
+                icon="user",
+                layout=w.Layout(width="auto", height="auto"),
+                style={"button_color": BRAND, "text_color": "white"},
+            ),
             "mfa-topbar-user",
         )
         self.profile_button = self._tag(w.Button(description="Profile"), "mfa-topbar-profile")
@@ -85,7 +90,7 @@ class ProfileScreen(Screen):
         self._menu = w.VBox([self.profile_button], layout=w.Layout(border=BORDER, padding="4px"))
         top_bar = w.HBox(
             [w.HTML(banner(PORTAL_NAME), layout=w.Layout(flex="1")), self.user_menu_button],
-            layout=w.Layout(align_items="center", background_color="#1f3a5f"),
+            layout=w.Layout(align_items="stretch"),
         )
         self._qr_box = w.VBox([self.qr_image, w.HTML(paragraph(SCAN_TEXT, muted=True))])
         self._form = w.VBox([self.passcode, self.current_password, w.HBox([self.save_button])])
