@@ -15,7 +15,7 @@ PORTAL_NAME = "Stratus Web Portal"
 Kind = Literal["info", "ok", "error"]
 _COLOURS: dict[str, str] = {"info": "#24415f", "ok": "#1b6e35", "error": "#a0001c"}
 _BACKGROUNDS: dict[str, str] = {"info": "#eef3f8", "ok": "#e8f5ec", "error": "#fdecee"}
-FONT = "font-family: 'Segoe UI', Helvetica, Arial, sans-serif"
+FONT = "font-family: 'Segoe UI', Helvetica, Arial, sans-serif; line-height: 1.4"
 BORDER = "1px solid #c8d1dc"
 BRAND = "#1f3a5f"
 """The portal's dark blue: top bar and headings."""

@@ -74,7 +74,13 @@ class PhoneScreen(Screen):
         self._fixed = fixed_clock_of(authenticator.clock)
 
         self.add_button = self._tag(
-            w.Button(description="Add", icon="plus", button_style="primary"), "mfa-phone-add"
+            w.Button(
+                description="Add",
+                icon="plus",
+                button_style="primary",
+                layout=w.Layout(width="80px"),
+            ),
+            "mfa-phone-add",
         )
         self.scan_button = self._tag(
             w.Button(description="Scan a QR code", icon="camera", layout=w.Layout(width="auto")),

@@ -92,7 +92,7 @@ class ProfileScreen(Screen):
             [w.HTML(banner(PORTAL_NAME), layout=w.Layout(flex="1")), self.user_menu_button],
             layout=w.Layout(align_items="stretch"),
         )
-        self._qr_box = w.VBox([self.qr_image, w.HTML(paragraph(SCAN_TEXT, muted=True))])
+        self._qr_box = w.VBox([self.qr_image])
         self._form = w.VBox([self.passcode, self.current_password, w.HBox([self.save_button])])
         section = w.VBox(
             [
