@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 from . import errors
 from .clock import Clock, SystemClock, to_datetime
@@ -345,10 +346,14 @@ class Portal:
             account, account.secret, code, now, event, last_step=account.last_step
         )
         with self.store.transaction():
-            self.store.update_account(account.login, last_step=step, failures=0, locked_until=None)
-            self.store.delete_challenges(account.login)
-            self._audit(account.login, account.login, event, "ok")
-        return Session(account.login, account.display_name, now, used_mfa=True)
+            # Check-and-set under the write lock, so two logins racing with the same code
+            # cannot both get in (RFC 6238 §5.2).
+            if self.store.claim_step(account.login, step):
+                self.store.update_account(account.login, failures=0, locked_until=None)
+                self.store.delete_challenge(_token_hash(token))
+                self._audit(account.login, account.login, event, "ok")
+                return Session(account.login, account.display_name, now, used_mfa=True)
+        self._fail(account, now, event, self._reused_code_error())
 
     def log_in_with_google(self) -> None:
         """The Log in with Google button: always refused here, with the reason."""
@@ -388,15 +393,13 @@ class Portal:
                 )
             self._fail(account, now, event, problem)
         if last_step is not None and step <= last_step:
-            self._fail(
-                account,
-                now,
-                event,
-                errors.CodeAlreadyUsed(
-                    "That code was already used. Wait for the app to show a new code, then type it."
-                ),
-            )
+            self._fail(account, now, event, self._reused_code_error())
         return step
+
+    def _reused_code_error(self) -> errors.CodeAlreadyUsed:
+        return errors.CodeAlreadyUsed(
+            "That code was already used. Wait for the app to show a new code, then type it."
+        )
 
     def _recently_valid(self, totp: Totp, code: str, now: float) -> bool:
         centre = totp.step(now)
@@ -404,13 +407,17 @@ class Portal:
         newest = centre - self.policy.window_steps - 1
         return any(totp.code_for_step(step) == code for step in range(oldest, newest + 1))
 
-    def _fail(self, account: Account, now: float, event: str, problem: errors.PortalError) -> None:
+    def _fail(
+        self, account: Account, now: float, event: str, problem: errors.PortalError
+    ) -> NoReturn:
         """Count a failure, lock the account when the policy says so, and raise."""
-        failures = (0 if self._lock_expired(account, now) else account.failures) + 1
-        locked_until = None
-        if failures >= self.policy.max_failures:
-            locked_until = now + self.policy.lockout_seconds
         with self.store.transaction():
+            # Re-read under the write lock: parallel wrong guesses must each be counted.
+            current = self.store.account(account.login) or account
+            failures = (0 if self._lock_expired(current, now) else current.failures) + 1
+            locked_until = None
+            if failures >= self.policy.max_failures:
+                locked_until = now + self.policy.lockout_seconds
             self.store.update_account(account.login, failures=failures, locked_until=locked_until)
             self._audit(account.login, account.login, event, problem.reason)
             if locked_until is not None:

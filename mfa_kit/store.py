@@ -207,6 +207,16 @@ class Store:
                 [*changes.values(), login],
             )
 
+    def claim_step(self, login: str, step: int) -> bool:
+        """Record ``step`` as accepted only if it is newer than every step accepted before."""
+        with self.transaction() as db:
+            claimed = db.execute(
+                "UPDATE accounts SET last_step = ? "
+                "WHERE login = ? AND (last_step IS NULL OR last_step < ?)",
+                (step, login, step),
+            )
+            return claimed.rowcount == 1
+
     # half-finished logins (password accepted, Security code not yet)
 
     def add_challenge(self, token_hash: str, login: str, expires_at: float) -> None:
@@ -221,6 +231,10 @@ class Store:
             "SELECT login, expires_at FROM challenges WHERE token_hash = ?", (token_hash,)
         ).fetchone()
         return (row[0], row[1]) if row else None
+
+    def delete_challenge(self, token_hash: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM challenges WHERE token_hash = ?", (token_hash,))
 
     def delete_challenges(self, login: str) -> None:
         with self.transaction() as db:
