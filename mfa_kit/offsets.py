@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import struct
 from datetime import timedelta
 
 from .clock import to_unix
@@ -18,6 +19,8 @@ DEFAULT_WINDOW = timedelta(hours=24)
 or time zone is still found, and 24 h keeps the search within a few milliseconds."""
 
 _TRUNCATE = 0x7FFFFFFF  # RFC 4226 §5.3: drop the sign bit of the dynamic truncation.
+_COUNTER = struct.Struct(">Q")  # the counter as 8 big-endian bytes (RFC 4226 §5.2)
+_WORD = struct.Struct(">I")  # the 4 bytes picked by the dynamic truncation
 
 
 def window_steps_for(window: timedelta, profile: TotpProfile = DEFAULT_PROFILE) -> int:
@@ -52,17 +55,19 @@ class _KeyedHmac:
         Every candidate is compared in constant time and the whole range is always scanned.
         The loop is written out flat because it is the hot path of every diagnosis.
         """
-        inner, outer, modulus = self._inner, self._outer, 10**digits
+        # Bound methods and precompiled structs: attribute lookups and int conversions
+        # cost as much as the hashing at this scale.
+        inner_copy, outer_copy, modulus = self._inner.copy, self._outer.copy, 10**digits
+        pack_counter, read_word = _COUNTER.pack, _WORD.unpack_from
         compare = hmac.compare_digest
         found = []
         for counter in range(first, last + 1):
-            h = inner.copy()
-            h.update(counter.to_bytes(8, "big"))
-            o = outer.copy()
+            h = inner_copy()
+            h.update(pack_counter(counter))
+            o = outer_copy()
             o.update(h.digest())
             digest = o.digest()
-            start = digest[-1] & 0x0F
-            value = (int.from_bytes(digest[start : start + 4], "big") & _TRUNCATE) % modulus
+            value = (read_word(digest, digest[-1] & 0x0F)[0] & _TRUNCATE) % modulus
             if compare(value.to_bytes(4, "big"), wanted):
                 found.append(counter)
         return found
