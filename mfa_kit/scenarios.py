@@ -532,12 +532,15 @@ class Case:
         return {"text/plain": text, "text/html": page}
 
 
-def verdict_line(diagnosis: Diagnosis) -> str:
-    """``CLOCK_DRIFT: The phone's clock is wrong (+5 steps, +150 s)``: one line for a ticket."""
-    line = f"{diagnosis.verdict.name}: {diagnosis.title}"
-    if diagnosis.offset_steps is not None:
-        line += f" ({diagnosis.offset_steps:+d} steps, {diagnosis.offset_seconds:+d} s"
-        line += ", ambiguous)" if diagnosis.ambiguous else ")"
+def verdict_line(diagnosis: Diagnosis | dict[str, Any]) -> str:
+    """``CLOCK_DRIFT: The phone's clock is wrong (+5 steps, +150 s)``: one line for a ticket.
+
+    Takes a Diagnosis or its ``as_dict()`` (as read back from a report)."""
+    d = diagnosis.as_dict() if isinstance(diagnosis, Diagnosis) else diagnosis
+    line = f"{d['verdict']}: {d['title']}"
+    if d.get("offset_steps") is not None:
+        line += f" ({d['offset_steps']:+d} steps, {d['offset_seconds']:+d} s"
+        line += ", ambiguous)" if d.get("ambiguous") else ")"
     return line
 
 

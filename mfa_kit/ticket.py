@@ -142,6 +142,11 @@ class Ticket:
             values["ticket_id" if item.name == "id" else item.name] = value
         return values
 
+    @staticmethod
+    def parameter_names() -> tuple[str, ...]:
+        """The names of the ticket notebook's parameters, in field order."""
+        return tuple("ticket_id" if item.name == "id" else item.name for item in fields(Ticket))
+
     @classmethod
     def from_parameters(cls, values: Mapping[str, Any]) -> Ticket:
         """The inverse of :meth:`parameters` (what the notebook does with its parameters)."""
