@@ -28,6 +28,11 @@ UNKNOWN_LOGIN = "(unknown login)"
 # A mistyped Login Name is often the password typed into the wrong box, so the audit trail
 # never records the text of a Login Name that matches no account.
 
+MFA_NOT_ENABLED_MESSAGE = (
+    "Multi-factor authentication is not enabled for this account. "
+    "Ask a Technical Support Agent to enable it first."
+)
+
 GOOGLE_LOGIN_MESSAGE = (
     "Log in with Google signs you in with a Google account; it does not use your "
     "authenticator code. To log in with MFA, type your Login Name and Password and click Log In."
@@ -198,32 +203,27 @@ class Portal:
         MFA stays enabled; the old secret is kept only as ``previous_secret`` so a diagnosis
         can recognise codes from the stale app entry.
         """
-        account = self._require(login)
-        with self.store.transaction():
-            self.store.update_account(
-                login,
-                previous_secret=account.secret or account.previous_secret,
-                secret=None,
-                pending_secret=None,
-                last_step=None,
-            )
-            self.store.delete_challenges(login)
-            self._audit(actor, login, "mfa_reset", "ok")
-        return self.status(login)
+        return self._forget_authenticator(login, actor, "mfa_reset")
 
     def disable_mfa(self, login: str, *, actor: str = SUPPORT_AGENT) -> AccountStatus:
+        """Switch MFA off: the next login needs only the password."""
+        return self._forget_authenticator(login, actor, "mfa_disabled", mfa_enabled=False)
+
+    def _forget_authenticator(
+        self, login: str, actor: str, event: str, **also: object
+    ) -> AccountStatus:
         account = self._require(login)
         with self.store.transaction():
             self.store.update_account(
                 login,
-                mfa_enabled=False,
                 previous_secret=account.secret or account.previous_secret,
                 secret=None,
                 pending_secret=None,
                 last_step=None,
+                **also,
             )
             self.store.delete_challenges(login)
-            self._audit(actor, login, "mfa_disabled", "ok")
+            self._audit(actor, login, event, "ok")
         return self.status(login)
 
     def unlock(self, login: str, *, actor: str = SUPPORT_AGENT) -> AccountStatus:
@@ -243,10 +243,7 @@ class Portal:
         """
         account = self._require(login)
         if not account.mfa_enabled:
-            raise errors.MfaNotEnabled(
-                "Multi-factor authentication is not enabled for this account. "
-                "Ask a Technical Support Agent to enable it first."
-            )
+            raise errors.MfaNotEnabled(MFA_NOT_ENABLED_MESSAGE)
         secret = self.secret_factory()
         with self.store.transaction():
             self.store.update_account(account.login, pending_secret=secret)
@@ -264,10 +261,7 @@ class Portal:
         account = self._require(login)
         self._refuse_if_locked(account, now)
         if not account.mfa_enabled:
-            raise errors.MfaNotEnabled(
-                "Multi-factor authentication is not enabled for this account. "
-                "Ask a Technical Support Agent to enable it first."
-            )
+            raise errors.MfaNotEnabled(MFA_NOT_ENABLED_MESSAGE)
         if account.pending_secret is None:
             raise errors.NoSetupInProgress(
                 "Click Set Up Google Authenticator first, scan the QR code, then type the Passcode."
