@@ -493,8 +493,10 @@ def diagnose_login(
     Checks in the order an agent would: lock, Log in with Google (``symptom`` mentions
     "google"), MFA not enabled, malformed code, replay on the active secret, the pending
     secret, the previous secret, other accounts' secrets, then the clock analysis of
-    :func:`diagnose_code`. Only reads the portal: nothing is written, not even the audit
-    trail. Raises AccountNotFound for an unknown login.
+    :func:`diagnose_code`. A code at or before the last accepted step is a replay even when
+    it has also expired; another setup wins over the active one only when it matches nearer
+    to now (ties go in the order listed). Only reads the portal: nothing is written, not
+    even the audit trail. Raises AccountNotFound for an unknown login.
     """
     account = portal.store.account((login or "").strip())
     if account is None:
@@ -531,16 +533,23 @@ def diagnose_login(
     if typed is None:
         return _malformed(code, profile)
     if not valid_now:
-        for secret, verdict in (
-            (account.pending_secret, Verdict.PENDING_NOT_SAVED),
-            (account.previous_secret, Verdict.PREVIOUS_SECRET),
-        ):
-            offsets = _near(secret, typed, at, policy)
-            if offsets:
+        # Another setup explains the code only if it matches nearer to now than the active
+        # secret does (an active match a few steps back means expired, not a stale entry).
+        candidates = [
+            (verdict, _near(secret, typed, at, policy))
+            for secret, verdict in (
+                (account.pending_secret, Verdict.PENDING_NOT_SAVED),
+                (account.previous_secret, Verdict.PREVIOUS_SECRET),
+            )
+        ]
+        candidates.append(
+            (Verdict.OTHER_ACCOUNT, _other_accounts_match(portal, account.login, typed, at))
+        )
+        matched = [(verdict, offsets) for verdict, offsets in candidates if offsets]
+        if matched:
+            verdict, offsets = min(matched, key=lambda pair: abs(pair[1][0]))
+            if not active or abs(offsets[0]) < abs(active[0]):
                 return _from_offsets(verdict, offsets, profile.period)
-        offsets = _other_accounts_match(portal, account.login, typed, at)
-        if offsets:
-            return _from_offsets(Verdict.OTHER_ACCOUNT, offsets, profile.period)
     if account.secret is None:
         return Diagnosis(
             Verdict.NO_MATCH,
