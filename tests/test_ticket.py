@@ -1,0 +1,201 @@
+"""The ticket model: example tickets load; every mistake in a ticket is one sentence naming
+the field, and nothing half-read gets through."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from mfa_kit.ticket import (
+    REQUIRED,
+    EntryRead,
+    Symptom,
+    Ticket,
+    TicketError,
+    example,
+    from_mapping,
+    load,
+)
+from mfa_kit.training import TRAINING_INSTANT, TRAINING_LOGIN
+
+EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "tickets" / "examples").glob("*.yaml"))
+
+VALID = {
+    "id": "T-1",
+    "login": "jordan.lee",
+    "typed_at": "2026-01-15T09:00:00Z",
+    "symptom": "code rejected",
+}
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "ticket.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_there_is_an_example_ticket_for_each_common_verdict():
+    verdicts = {load(path).expected_verdict for path in EXAMPLES}
+    assert verdicts >= {
+        "CLOCK_DRIFT",
+        "TIME_ZONE",
+        "REUSED_CODE",
+        "PENDING_NOT_SAVED",
+        "PREVIOUS_SECRET",
+        "LOCKED",
+    }
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_tickets_load_with_an_aware_time_and_an_expected_verdict(path):
+    ticket = load(path)
+    assert ticket.typed_at.utcoffset() is not None
+    assert ticket.expected_verdict
+    assert ticket.login == TRAINING_LOGIN
+
+
+def test_a_minimal_ticket_gets_the_documented_defaults():
+    ticket = from_mapping(VALID)
+    assert ticket == Ticket(
+        id="T-1",
+        login="jordan.lee",
+        typed_at=TRAINING_INSTANT,
+        symptom=Symptom.CODE_REJECTED,
+    )
+    assert ticket.reported_code is None
+    assert ticket.read_entry is EntryRead.NEWEST
+    assert ticket.mfa_enabled_by_agent and ticket.setup_saved
+    assert ticket.profile.period == 30
+
+
+def test_a_local_time_with_an_offset_is_the_same_instant():
+    ticket = from_mapping({**VALID, "typed_at": "2026-01-15T10:00:00+01:00"})
+    assert ticket.typed_at == TRAINING_INSTANT
+    assert ticket.typed_at.utcoffset() == timedelta(hours=1)
+
+
+def test_yaml_timestamps_and_quoted_codes_are_read_as_written(tmp_path):
+    ticket = load(
+        write(
+            tmp_path,
+            "id: T-2\nlogin: jordan.lee\ntyped_at: 2026-01-15T09:00:00Z\n"
+            "symptom: Log in with Google\nreported_code: '012 345'\nread_entry: other_account\n"
+            "other_account: sam.patel\nexpected_verdict: google_login\n",
+        )
+    )
+    assert ticket.typed_at == TRAINING_INSTANT
+    assert ticket.symptom is Symptom.GOOGLE_LOGIN
+    assert ticket.reported_code == "012 345"  # kept as typed: the diagnosis judges it
+    assert ticket.read_entry is EntryRead.OTHER_ACCOUNT
+    assert ticket.expected_verdict == "GOOGLE_LOGIN"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_parameters_round_trip_through_the_notebook(path):
+    ticket = load(path)
+    parameters = ticket.parameters()
+    assert tuple(parameters) == Ticket.parameter_names()
+    assert isinstance(parameters["typed_at"], str) and isinstance(parameters["symptom"], str)
+    assert Ticket.from_parameters(parameters) == ticket
+
+
+def test_tickets_are_frozen():
+    ticket = example()
+    with pytest.raises(AttributeError):
+        ticket.login = "someone.else"  # type: ignore[misc]
+
+
+# every mistake: one line naming the field
+
+
+@pytest.mark.parametrize("name", REQUIRED)
+def test_each_missing_required_field_is_named(name):
+    data = {key: value for key, value in VALID.items() if key != name}
+    with pytest.raises(TicketError, match=rf"^missing field '{name}' \(required: id, login"):
+        from_mapping(data)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"typed_at": "2026-01-15T09:00:00"},
+            "typed_at 2026-01-15T09:00:00 has no time zone: add Z",
+        ),
+        ({"typed_at": datetime(2026, 1, 15, 9)}, "typed_at 2026-01-15T09:00:00 has no time zone"),
+        ({"typed_at": TRAINING_INSTANT.date()}, "typed_at 2026-01-15 is a date: add the time"),
+        ({"typed_at": "yesterday"}, "typed_at 'yesterday' is not an ISO 8601 time"),
+        ({"typed_at": 1768467600}, "typed_at must be an ISO 8601 time with a zone, not a number"),
+        ({"reported_code": 12345}, "reported_code must be quoted text like '012345'"),
+        ({"reported_code": True}, "reported_code must be quoted text"),
+        ({"reported_code": "1" * 40}, "reported_code must be at most 32 printable characters"),
+        ({"symptom": "it broke"}, "symptom 'it broke' is not one of 'code rejected'"),
+        ({"symptom": 3}, "symptom must be text, not a number"),
+        ({"read_entry": "middle"}, "read_entry 'middle' is not one of 'newest'"),
+        (
+            {"phone_clock_offset_seconds": "150"},
+            "phone_clock_offset_seconds must be a whole number",
+        ),
+        ({"phone_clock_offset_seconds": 1.5}, "phone_clock_offset_seconds must be a whole number"),
+        ({"phone_clock_offset_seconds": True}, "phone_clock_offset_seconds must be a whole number"),
+        ({"phone_clock_offset_seconds": 10**9}, "phone_clock_offset_seconds must be between"),
+        ({"seconds_before_typing": -5}, "seconds_before_typing cannot be negative"),
+        ({"failed_attempts_before": 6}, "failed_attempts_before must be between 0 and 5"),
+        ({"portal_period_seconds": 0}, "portal_period_seconds must be between 1 and 3600"),
+        ({"agent_reset": "yes please"}, "agent_reset must be true or false"),
+        ({"login": "jordan lee"}, "login 'jordan lee' must be a Login Name without spaces"),
+        ({"login": "a:b"}, "login 'a:b' must be a Login Name without spaces or colons"),
+        ({"id": "../etc/passwd"}, "id '../etc/passwd' must be 1-64 letters, digits"),
+        ({"id": True}, "id True must be 1-64 letters"),
+        ({"expected_verdict": "BROKEN"}, "expected_verdict 'BROKEN' is not one of VALID_NOW"),
+        ({"phone_offset": 5}, "unknown field 'phone_offset'; the fields are: id, login"),
+        ({"read_entry": "other account"}, "read_entry 'other account' needs other_account"),
+        ({"other_account": "jordan.lee"}, "other_account must differ from login"),
+        ({"setup_saved": False, "rescanned_qr": True}, "rescanned_qr means a saved setup"),
+        ({"mfa_enabled_by_agent": False}, "with mfa_enabled_by_agent false there is no setup"),
+    ],
+)
+def test_each_invalid_field_gets_one_sentence_naming_it(change, message):
+    with pytest.raises(TicketError) as problem:
+        from_mapping({**VALID, **change})
+    text = str(problem.value)
+    assert text.startswith(message)
+    assert "\n" not in text
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("id: [unclosed\n", "not valid YAML at line 2"),
+        ("", "the file is empty"),
+        ("- just\n- a list\n", "a ticket is a set of 'field: value' lines"),
+        ("id: T-1\nlogin: jordan.lee\nsymptom: code rejected\n", "missing field 'typed_at'"),
+        (
+            "id: T-1\nlogin: jordan.lee\nsymptom: code rejected\ntyped_at: 2026-01-15T09:00:00\n",
+            "typed_at 2026-01-15T09:00:00 has no time zone",
+        ),
+    ],
+)
+def test_file_problems_name_the_file(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(TicketError) as problem:
+        load(path)
+    assert str(problem.value).startswith(f"{path}: {message}")
+    assert "\n" not in str(problem.value)
+
+
+def test_a_missing_or_unreadable_file_is_a_ticket_error(tmp_path):
+    with pytest.raises(TicketError, match="no such file"):
+        load(tmp_path / "nope.yaml")
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\xff\xfe\x00id")
+    with pytest.raises(TicketError, match="cannot read it"):
+        load(binary)
+
+
+def test_a_time_in_another_zone_keeps_its_zone():
+    ticket = from_mapping({**VALID, "typed_at": "2026-01-15T04:00:00-05:00"})
+    assert ticket.typed_at == datetime(2026, 1, 15, 9, tzinfo=UTC)
+    assert ticket.parameters()["typed_at"] == "2026-01-15T04:00:00-05:00"
