@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from .screens.profile import ProfileScreen
 
 
+_DEFAULT = object()
+
+
 class Mode(enum.Enum):
     """The switch at the top of every hands-on notebook."""
 
@@ -107,8 +110,9 @@ class Course:
     ``Course()`` is the simulated phone: a FixedClock at TRAINING_INSTANT, an in-memory
     portal handing out the training secrets, and a simulated Google Authenticator on the same
     clock. ``Course(Mode.OWN_PHONE)`` runs on the real time with fresh secrets and no
-    simulated phone: the trainee scans with the real app. ``store`` may name a database file
-    to keep the practice portal between runs (default: in memory, gone when the kernel stops).
+    simulated phone: the trainee scans with the real app. ``store`` may name a database file;
+    by default simulated runs use memory and own-phone runs the embedded practice portal file
+    (:func:`mfa_kit.store.default_path`).
     """
 
     login = TRAINING_LOGIN
@@ -116,8 +120,13 @@ class Course:
     display_name = TRAINING_DISPLAY_NAME
 
     def __init__(
-        self, mode: Mode = Mode.SIMULATED_PHONE, store: Store | str | None = MEMORY
+        self, mode: Mode = Mode.SIMULATED_PHONE, store: Store | str | None | object = _DEFAULT
     ) -> None:
+        if store is _DEFAULT:
+            # Simulated runs start from nothing every time; with a real phone the practice
+            # portal lives in the embedded SQLite file, so what was set up in one notebook
+            # (the entry on the trainee's phone) still works in the next.
+            store = MEMORY if mode is Mode.SIMULATED_PHONE else None
         self.mode = mode
         self.clock: Clock
         self.secret_factory: Callable[[], str]
@@ -154,8 +163,10 @@ class Course:
     # starting states (each returns the course, so they chain)
 
     def with_user(self) -> Course:
-        """The practice user exists (MFA not enabled yet)."""
-        self.portal.create_account(self.login, self.password, self.display_name)
+        """The practice user exists (MFA not enabled yet, unless an earlier notebook on the
+        embedded practice portal already went further: that progress is kept)."""
+        if self.portal.store.account(self.login) is None:
+            self.portal.create_account(self.login, self.password, self.display_name)
         return self
 
     def with_mfa_enabled(self) -> Course:
@@ -164,12 +175,20 @@ class Course:
         return self
 
     def with_authenticator_saved(self) -> Course:
-        """…and the user has set up Google Authenticator on the simulated phone and saved.
+        """…and the user has set up Google Authenticator on the simulated phone and saved
+        (with a real phone: it must have been saved in an earlier notebook).
 
         Runs the real steps: Set Up Google Authenticator, scan the QR code, Save with the
         app's code. That code is then used up; :meth:`let_time_pass` brings the next one.
         """
-        phone = self.require_phone()
+        if self.phone is None:
+            if self.status().mfa_active:
+                return self  # saved in an earlier notebook with the trainee's own phone
+            raise CourseError(
+                "Google Authenticator is not set up for the practice user yet: do notebooks "
+                "03 to 05 with your phone first, or switch to the simulated phone."
+            )
+        phone = self.phone
         setup = self.portal.start_authenticator_setup(self.login)
         entry = phone.scan_qr_code(setup.qr_png())
         self.portal.save_security_settings(self.login, entry.code(), self.password)

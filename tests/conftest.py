@@ -35,6 +35,14 @@ def require_tool(name: str, env: str) -> str:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _private_practice_portal(tmp_path_factory, monkeypatch) -> Path:
+    """No test touches the user's own practice portal file."""
+    path = tmp_path_factory.mktemp("data") / "practice-portal.sqlite3"
+    monkeypatch.setenv("MFA_KIT_DB", str(path))
+    return path
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(TRAINING_INSTANT)

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from mfa_kit.authenticator import Authenticator
 from mfa_kit.clock import FixedClock, SystemClock
 from mfa_kit.course import EXPECTABLE, Course, CourseError, Mode
 from mfa_kit.errors import CodeAlreadyUsed, PortalError
@@ -37,8 +38,12 @@ def test_own_phone_uses_real_time_fresh_secrets_and_no_simulated_phone() -> None
     first = course.portal.start_authenticator_setup(TRAINING_LOGIN).secret
     second = course.portal.start_authenticator_setup(TRAINING_LOGIN).secret
     assert TRAINING_SECRET not in (first, second) and first != second and len(first) == 32
-    with pytest.raises(CourseError, match="has no simulated phone"):
+    before = course.portal.store.account(TRAINING_LOGIN)
+    with pytest.raises(CourseError, match="do notebooks 03 to 05 with your phone first"):
         course.with_authenticator_saved()
+    assert course.portal.store.account(TRAINING_LOGIN) == before
+    with pytest.raises(CourseError, match="has no simulated phone"):
+        course.phone_code()
     with pytest.raises(CourseError, match="real clock"):
         course.let_time_pass(30)
     assert course.describe().startswith("Mode: Your own phone.")
@@ -162,3 +167,21 @@ def test_importing_the_course_stays_light() -> None:
 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_own_phone_progress_carries_over_to_the_next_notebook(_private_practice_portal) -> None:
+    """With a real phone the practice portal is the embedded SQLite file, so the entry the
+    trainee scanned in one notebook still logs in in the next."""
+    first = Course(Mode.OWN_PHONE).with_user().with_mfa_enabled()
+    setup = first.portal.start_authenticator_setup(TRAINING_LOGIN)
+    real_phone = Authenticator(first.clock)  # stands in for the trainee's phone
+    real_phone.add_uri(setup.uri)
+    first.portal.save_security_settings(
+        TRAINING_LOGIN, real_phone.entries[0].code(), TRAINING_PASSWORD
+    )
+    first.portal.store.close()
+
+    later = Course(Mode.OWN_PHONE).with_user().with_mfa_enabled().with_authenticator_saved()
+    assert later.portal.store.path == str(_private_practice_portal)
+    assert later.status().mfa_active
+    assert later.portal.store.logins() == [TRAINING_LOGIN]
