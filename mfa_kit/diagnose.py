@@ -47,6 +47,9 @@ TIME_ZONE_UNIT_SECONDS = 30 * 60
 """Time zones differ from UTC by whole hours or half hours; an offset that close to such a
 multiple points at a wrong time zone (or a clock set by hand) rather than slow drift."""
 
+MAX_TIME_ZONE_GAP_SECONDS = 26 * 3600
+"""The widest gap between two time zones (UTC−12 to UTC+14)."""
+
 GOOGLE_SYMPTOM = "google"
 """A ticket symptom mentioning this word means the customer used Log in with Google."""
 
@@ -234,11 +237,12 @@ class Diagnosis:
 def describe_duration(seconds: int) -> str:
     """``5430`` → ``"1 hour 30 minutes 30 seconds"``; zero is ``"0 seconds"``."""
     seconds = abs(int(seconds))
-    hours, rest = divmod(seconds, 3600)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     parts = [
         f"{n} {unit}{'' if n == 1 else 's'}"
-        for n, unit in ((hours, "hour"), (minutes, "minute"), (secs, "second"))
+        for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"), (secs, "second"))
         if n
     ]
     return " ".join(parts) or "0 seconds"
@@ -249,9 +253,14 @@ def _direction(offset_seconds: int) -> str:
 
 
 def time_zone_multiple(offset_seconds: int, period: int) -> int | None:
-    """How many half hours the offset is, if it is within one time step of such a multiple."""
+    """How many half hours the offset is, if it is within one time step of such a multiple
+    and could be a difference between two time zones (whole days are a wrong date)."""
     halves = round(abs(offset_seconds) / TIME_ZONE_UNIT_SECONDS)
-    if halves and abs(abs(offset_seconds) - halves * TIME_ZONE_UNIT_SECONDS) <= period:
+    if not halves or halves * TIME_ZONE_UNIT_SECONDS > MAX_TIME_ZONE_GAP_SECONDS:
+        return None
+    if halves * TIME_ZONE_UNIT_SECONDS % 86400 == 0:
+        return None
+    if abs(abs(offset_seconds) - halves * TIME_ZONE_UNIT_SECONDS) <= period:
         return halves
     return None
 
@@ -335,14 +344,18 @@ def _classify(offsets: list[int], profile: TotpProfile, policy: SecurityPolicy) 
                 "replaced when it reached the portal."
             ),
         )
+    days = round(abs(seconds) / 86400)
+    wrong_date = days and abs(abs(seconds) - days * 86400) <= profile.period
     return _from_offsets(
         Verdict.CLOCK_DRIFT,
         offsets,
         profile.period,
         explanation=(
             f"The phone's clock is about {describe_duration(seconds)} {_direction(seconds)} "
-            "the real time. The app works its codes out from that clock, so they no longer "
-            "line up with the portal's."
+            "the real time"
+            + (f": its date is {describe_duration(days * 86400)} off" if wrong_date else "")
+            + ". The app works its codes out from that clock, so they no longer line up "
+            "with the portal's."
         ),
     )
 
@@ -464,7 +477,7 @@ def _other_accounts_match(portal: Portal, login: str, code: str, at: float) -> l
     return []
 
 
-def _locked(account: Account, at: float) -> Diagnosis | None:
+def _locked(account: Account, at: float, policy: SecurityPolicy) -> Diagnosis | None:
     until = account.locked_until
     if until is None or at >= until:
         return None
@@ -472,8 +485,8 @@ def _locked(account: Account, at: float) -> Diagnosis | None:
         Verdict.LOCKED,
         until=until,
         explanation=(
-            "After too many wrong attempts in a row the account locked itself to stop "
-            f"guessing. It stays locked until {to_datetime(until):%Y-%m-%d %H:%M} UTC, and "
+            f"After {policy.max_failures} wrong attempts in a row the account locked itself "
+            f"to stop guessing. It stays locked until {to_datetime(until):%Y-%m-%d %H:%M} UTC, and "
             "until then no code is accepted, even a correct one."
         ),
     )
@@ -505,7 +518,7 @@ def diagnose_login(
     policy = portal.policy
     profile = policy.profile
 
-    locked = _locked(account, at)
+    locked = _locked(account, at, policy)
     if locked:
         return locked
     if symptom and GOOGLE_SYMPTOM in symptom.lower():

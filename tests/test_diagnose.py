@@ -305,3 +305,20 @@ def test_durations_read_naturally():
     assert describe_duration(5_430) == "1 hour 30 minutes 30 seconds"
     assert describe_duration(-60) == "1 minute"
     assert describe_duration(0) == "0 seconds"
+
+
+@pytest.mark.parametrize("days", [1, 2])
+def test_phone_a_whole_number_of_days_off_is_a_wrong_date_not_a_time_zone(days):
+    seconds = -days * 86_400
+    diagnosis = diagnose_code(
+        TRAINING_SECRET, phone_code(seconds), AT, window=timedelta(days=days + 1)
+    )
+    assert diagnosis.verdict is Verdict.CLOCK_DRIFT
+    assert diagnosis.offset_seconds == seconds
+    assert f"its date is {days} day" in diagnosis.explanation
+
+
+def test_offsets_wider_than_any_two_time_zones_are_drift():
+    assert time_zone_multiple(26 * 3_600, PERIOD) == 52
+    assert time_zone_multiple(27 * 3_600, PERIOD) is None
+    assert time_zone_multiple(24 * 3_600, PERIOD) is None

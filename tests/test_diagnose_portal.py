@@ -69,6 +69,7 @@ def test_locked_account_is_locked_with_the_time_it_ends(enrolled, clock):
     assert diagnosis.offset_steps is None
     assert "Unlock" in diagnosis.fix
     assert "09:15 UTC" in diagnosis.explanation
+    assert f"After {DEFAULT_POLICY.max_failures} wrong attempts" in diagnosis.explanation
     # Once the lock has run out, the same account is diagnosed on its code again.
     later = diagnose(enrolled, "123456", at=until + 1)
     assert later.verdict is not Verdict.LOCKED
