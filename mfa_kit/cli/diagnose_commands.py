@@ -15,7 +15,7 @@ from pathlib import Path
 from ..clock import SystemClock
 from ..diagnose import DEFAULT_WINDOW, Diagnosis, Verdict, diagnose_code, diagnose_login
 from ..errors import AccountNotFound
-from ..otp import InvalidSecret, InvalidUri
+from ..otp import DEFAULT_PROFILE, InvalidSecret, InvalidUri
 from ._common import UsageError, add_profile_arguments, parse_when, profile_from
 
 MAX_WINDOW = timedelta(days=30)
@@ -100,12 +100,19 @@ def _diagnose(args: argparse.Namespace) -> int:
     window = parse_window(args.window)
     at = _when(args.at)
     if args.secret is not None:
+        if args.db is not None or args.symptom is not None:
+            raise UsageError("--db and --symptom are for portal mode (--login)")
         profile = profile_from(args)
         try:
             diagnosis = diagnose_code(args.secret, args.code, at, profile=profile, window=window)
         except InvalidSecret as problem:
             raise UsageError(str(problem)) from None
     else:
+        if profile_from(args) != DEFAULT_PROFILE:
+            raise UsageError(
+                "--algorithm, --digits and --period are for secret mode; "
+                "portal mode uses the portal's own settings"
+            )
         diagnosis = _diagnose_login(args, at, window)
     if diagnosis.verdict is Verdict.MALFORMED:
         raise UsageError(f"not a code: {diagnosis.explanation}")
