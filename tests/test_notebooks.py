@@ -1,0 +1,421 @@
+"""Structural checks over the committed notebooks, and their exercises run without a kernel.
+
+Files: valid, executed in order, free of errors and unknown secrets, every KB label in a
+compared output, a mode switch in each hands-on notebook, a closing check cell. Exercises:
+each check cell says ✘ with a hint when the step was skipped, and own-phone mode runs cleanly.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import io
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from mfa_kit import qr
+from mfa_kit.authenticator import Authenticator
+from mfa_kit.clock import SystemClock
+from mfa_kit.otp import DEFAULT_PROFILE, ISSUER, SECRET_BYTES, Totp, decode_secret, parse_uri
+from mfa_kit.training import TRAINING_LOGIN, TRAINING_PASSWORD, TRAINING_SECRET, TrainingSecrets
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+ALL_NOTEBOOKS = sorted(NOTEBOOKS.glob("*.ipynb"))
+HANDS_ON = (
+    "02_agent_enables_mfa",
+    "03_set_up_google_authenticator",
+    "04_add_account_in_authenticator",
+    "05_save_security_settings",
+    "06_log_in_with_mfa",
+)
+COURSE = ("00_start_here", "01_what_is_mfa", *HANDS_ON)
+
+KB_LABELS = (
+    "Profile",
+    "Change Account Security",
+    "Set Up Google Authenticator",
+    "Passcode",
+    "Current Password",
+    "Save",
+    "Login Name",
+    "Password",
+    "Log In",
+    "Log in with Google",
+    "Security code",
+    "Submit",
+    "Add",
+    "Scan a QR code",
+    ISSUER,
+)
+
+# nbval compares every output key except these (model ids are random, pictures are binary).
+NOT_COMPARED = {"application/vnd.jupyter.widget-view+json", "image/png", "image/jpeg"}
+
+
+# Secrets that may appear in committed outputs: the public training secret and the ones the
+# training portal derives from it (a notebook rarely needs more than a handful).
+def _training_secrets(count: int) -> frozenset[str]:
+    issue = TrainingSecrets()
+    return frozenset(issue() for _ in range(count))
+
+
+ALLOWED_SECRETS = _training_secrets(50)
+assert TRAINING_SECRET in ALLOWED_SECRETS
+BASE32_RUN = re.compile(r"[A-Z2-7]{32,}")
+PNG_BASE64 = "iVBORw0KGgo"
+
+# What each exercise's check cell must point at when the step was skipped.
+SKIPPED_STEP_HINTS = {
+    "02_agent_enables_mfa": "click Enable MFA",
+    "03_set_up_google_authenticator": (
+        "click your name, then Profile, then Set Up Google Authenticator"
+    ),
+    "04_add_account_in_authenticator": "tap Add, then Scan a QR code",
+    "05_save_security_settings": "click Save, and read the message under Save",
+    "06_log_in_with_mfa": "look at its message: That code was already used",
+}
+
+
+def notebook(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+
+
+def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [cell for cell in nb.cells if cell.cell_type == "code"]
+
+
+def tags(cell: nbformat.NotebookNode) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def compared_texts(cell: nbformat.NotebookNode) -> Iterator[str]:
+    """The output text nbval compares for a cell."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            yield output.get("text", "")
+        for key, value in output.get("data", {}).items():
+            if key not in NOT_COMPARED:
+                yield value if isinstance(value, str) else str(value)
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string inside a JSON-like value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
+
+
+def secrets_in(text: str) -> Iterator[str]:
+    """Base32 secrets written in ``text``, or held by a PNG QR code encoded in it."""
+    if text.startswith(PNG_BASE64):
+        try:
+            decoded = qr.decode(base64.b64decode(text))
+        except (binascii.Error, qr.QrDecodeError):
+            return
+        if decoded.startswith("otpauth:"):
+            yield parse_uri(decoded).secret.upper()
+        return
+    yield from BASE32_RUN.findall(text)
+
+
+def name_of(path: Path) -> str:
+    return path.stem
+
+
+# ---------------------------------------------------------------------------------------------
+# The files as committed
+
+
+def test_the_course_notebooks_are_all_there() -> None:
+    present = {path.stem for path in ALL_NOTEBOOKS}
+    assert set(COURSE) <= present, f"missing: {sorted(set(COURSE) - present)}"
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=name_of)
+def test_notebook_is_valid_nbformat_with_a_python_kernel(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=name_of)
+def test_notebook_is_committed_executed_top_to_bottom(path: Path) -> None:
+    cells = code_cells(nbformat.read(path, as_version=4))
+    assert cells, "a notebook without code cannot be checked"
+    counts = [cell.execution_count for cell in cells]
+    assert counts == list(range(1, len(cells) + 1)), f"run it top to bottom, not {counts}"
+    for cell in cells:
+        for output in cell.outputs:
+            if output.output_type == "execute_result":
+                assert output.execution_count == cell.execution_count
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=name_of)
+def test_no_output_is_an_error(path: Path) -> None:
+    for index, cell in enumerate(code_cells(nbformat.read(path, as_version=4)), start=1):
+        for output in cell.outputs:
+            assert output.output_type != "error", f"code cell {index}: {output.get('ename')}"
+            text = output.get("text", "") if output.output_type == "stream" else ""
+            assert "Traceback (most recent call last)" not in text, f"code cell {index}"
+        for text in compared_texts(cell):
+            assert "Traceback (most recent call last)" not in text, f"code cell {index}"
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=name_of)
+def test_no_output_holds_a_secret_other_than_the_training_ones(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    places = [(f"code cell {i}", cell.outputs) for i, cell in enumerate(code_cells(nb), start=1)]
+    places.append(("notebook metadata", dict(nb.metadata)))
+    for where, value in places:
+        for text in strings_in(value):
+            for secret in secrets_in(text):
+                assert secret in ALLOWED_SECRETS, f"{where} shows a non-training secret"
+
+
+def test_the_secret_scan_catches_a_fresh_secret_in_text_and_in_a_qr_picture() -> None:
+    fresh = Totp("KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU").secret
+    assert list(secrets_in(f"secret={fresh}&issuer")) == [fresh]
+    picture = base64.b64encode(qr.png_bytes(Totp(fresh).uri(TRAINING_LOGIN))).decode("ascii")
+    assert list(secrets_in(picture)) == [fresh]
+    assert fresh not in ALLOWED_SECRETS
+
+
+def test_every_kb_label_appears_in_a_compared_output() -> None:
+    texts = [
+        text
+        for path in ALL_NOTEBOOKS
+        for cell in code_cells(nbformat.read(path, as_version=4))
+        for text in compared_texts(cell)
+    ]
+    for label in KB_LABELS:
+        pattern = re.compile(rf"(?<![\w]){re.escape(label)}(?![\w])")
+        assert any(pattern.search(text) for text in texts), f"no compared output shows {label!r}"
+
+
+@pytest.mark.parametrize("name", HANDS_ON)
+def test_hands_on_notebook_has_one_mode_switch_at_the_top_set_to_simulated(name: str) -> None:
+    cells = code_cells(notebook(name))
+    switches = [c for c in cells if re.search(r"^MODE\s*=", c.source, flags=re.M)]
+    assert len(switches) == 1, "exactly one cell sets MODE"
+    switch = switches[0]
+    assert switch is cells[0], "the switch is the first code cell"
+    assert "mode-switch" in tags(switch)
+    assert re.search(r"^MODE = Mode\.SIMULATED_PHONE\b.*Mode\.OWN_PHONE", switch.source, flags=re.M)
+    nb = notebook(name)
+    before = nb.cells[nb.cells.index(switch) - 1]
+    assert before.cell_type == "markdown" and "Mode.OWN_PHONE" in before.source
+
+
+@pytest.mark.parametrize("name", HANDS_ON)
+def test_each_exercise_has_a_solution_then_a_check(name: str) -> None:
+    order = [tag for cell in code_cells(notebook(name)) for tag in tags(cell)]
+    steps = ["your-turn", "solution", "exercise-check"]
+    exercise = [t for t in order if t in steps]
+    assert exercise and exercise == steps * (len(exercise) // 3)
+    for cell in code_cells(notebook(name)):
+        if "solution" in tags(cell):
+            assert "if course.simulated:" in cell.source, "solutions run only in simulated mode"
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=name_of)
+def test_notebook_ends_with_a_cell_that_shows_state_as_text(path: Path) -> None:
+    last = code_cells(nbformat.read(path, as_version=4))[-1]
+    assert "".join(compared_texts(last)).strip(), "the last code cell prints nothing to compare"
+
+
+@pytest.mark.parametrize("name", COURSE)
+def test_course_notebook_ends_with_a_passing_check_cell(name: str) -> None:
+    last = code_cells(notebook(name))[-1]
+    assert "final-check" in tags(last)
+    shown = "".join(compared_texts(last))
+    assert "✔" in shown and "✘" not in shown, shown
+
+
+# ---------------------------------------------------------------------------------------------
+# The exercises, run in this process (no kernel): what a trainee would see
+
+
+@dataclass
+class Run:
+    """Outputs of the code cells run so far, by tag."""
+
+    namespace: dict[str, Any] = field(default_factory=dict)
+    printed: list[tuple[list[str], str]] = field(default_factory=list)
+
+    def output(self, tag: str) -> str:
+        found = [text for cell_tags, text in self.printed if tag in cell_tags]
+        assert len(found) == 1, f"expected one cell tagged {tag!r}, ran {len(found)}"
+        return found[0]
+
+
+Action = Callable[[dict[str, Any]], None]
+
+
+def run(
+    name: str,
+    *,
+    mode: str = "SIMULATED_PHONE",
+    instead_of: dict[str, Action] | None = None,
+    after: dict[str, Action] | None = None,
+) -> Run:
+    """Run a notebook's code cells in order, as a trainee in ``mode`` would.
+
+    ``instead_of[tag]`` replaces the cell with that tag (the trainee acting on the widgets, or
+    doing nothing); ``after[tag]`` runs once that cell has run.
+    """
+    instead_of, after = instead_of or {}, after or {}
+    result = Run()
+    result.namespace["display"] = lambda *objects, **kwargs: None
+    for cell in code_cells(notebook(name)):
+        cell_tags = tags(cell)
+        source = cell.source
+        if "mode-switch" in cell_tags:
+            source = source.replace("Mode.SIMULATED_PHONE", f"Mode.{mode}", 1)
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            replaced = [tag for tag in cell_tags if tag in instead_of]
+            if replaced:
+                instead_of[replaced[0]](result.namespace)
+            else:
+                exec(compile(source, f"{name}:{cell.id}", "exec"), result.namespace)  # noqa: S102
+            for tag in cell_tags:
+                if tag in after:
+                    after[tag](result.namespace)
+        result.printed.append((cell_tags, buffer.getvalue()))
+    return result
+
+
+def do_nothing(namespace: dict[str, Any]) -> None:
+    """The trainee skipped the step."""
+
+
+@pytest.mark.parametrize("name", HANDS_ON)
+def test_exercise_check_shows_done_after_the_solution(name: str) -> None:
+    checked = run(name)
+    assert checked.output("exercise-check").startswith("✔")
+    assert "✘" not in checked.output("exercise-check")
+    assert "✘" not in checked.output("final-check")
+
+
+@pytest.mark.parametrize("name", HANDS_ON)
+def test_exercise_check_flags_a_skipped_step_with_a_hint(name: str) -> None:
+    skipped = run(name, instead_of={"solution": do_nothing})
+    verdict = skipped.output("exercise-check")
+    assert "✘" in verdict
+    assert SKIPPED_STEP_HINTS[name] in verdict
+    # The rest of the notebook still runs without an error and its final check disagrees.
+    assert "✘" in skipped.output("final-check")
+
+
+@pytest.mark.parametrize("name", HANDS_ON)
+def test_own_phone_mode_runs_without_errors_and_leaves_the_steps_to_the_trainee(name: str) -> None:
+    own = run(name, mode="OWN_PHONE")
+    course = own.namespace["course"]
+    assert isinstance(course.clock, SystemClock) and course.phone is None
+    assert own.output("solution").startswith("Your own phone: nothing was")
+    assert "✘" in own.output("exercise-check")
+
+
+def scan_with_a_real_app(namespace: dict[str, Any]) -> Authenticator:
+    """What the trainee's own phone does: Google Authenticator on the real time scans the QR."""
+    app = Authenticator(SystemClock())
+    app.scan_qr_code(namespace["profile"].qr_png)
+    return app
+
+
+def test_own_phone_qr_code_is_one_google_authenticator_accepts() -> None:
+    def click_set_up(namespace: dict[str, Any]) -> None:
+        namespace["profile"].set_up_button.click()
+
+    own = run(
+        "03_set_up_google_authenticator", mode="OWN_PHONE", instead_of={"solution": click_set_up}
+    )
+    assert "✘" not in own.output("exercise-check")
+    uri = qr.decode(own.namespace["profile"].qr_png)
+    parsed = parse_uri(uri)
+    assert parsed.label_issuer == parsed.issuer == ISSUER
+    assert parsed.account == TRAINING_LOGIN
+    assert re.fullmatch(r"[A-Z2-7]{32}", parsed.secret), "32 base32 characters, no padding"
+    assert len(decode_secret(parsed.secret)) == SECRET_BYTES
+    assert parsed.secret not in ALLOWED_SECRETS, "own-phone mode must use a fresh secret"
+    assert parsed.profile() == DEFAULT_PROFILE
+    app_checks = [text for _, text in own.printed if "issuer is SpectrumVoIP" in text]
+    assert len(app_checks) == 1 and "✘" not in app_checks[0]
+    assert app_checks[0].count("✔") == 5 and "✔ the URI linter has no findings" in app_checks[0]
+
+
+def test_own_phone_code_typed_from_the_app_passes_the_check() -> None:
+    def scan_and_type(namespace: dict[str, Any]) -> None:
+        app = scan_with_a_real_app(namespace)
+        namespace["your_code"].value = app.entries[0].code()
+
+    own = run(
+        "04_add_account_in_authenticator", mode="OWN_PHONE", instead_of={"solution": scan_and_type}
+    )
+    assert own.output("exercise-check").startswith("✔ your app's code matches")
+
+
+def test_own_phone_code_of_another_secret_fails_the_check_with_a_hint() -> None:
+    def type_training_code(namespace: dict[str, Any]) -> None:
+        namespace["your_code"].value = Totp(TRAINING_SECRET).at(time.time())
+
+    own = run(
+        "04_add_account_in_authenticator",
+        mode="OWN_PHONE",
+        instead_of={"solution": type_training_code},
+    )
+    verdict = own.output("exercise-check")
+    assert verdict.startswith("✘") and "newest SpectrumVoIP (jordan.lee) entry" in verdict
+
+
+def test_own_phone_save_with_the_apps_code_activates_mfa() -> None:
+    def save_with_app(namespace: dict[str, Any]) -> None:
+        app = scan_with_a_real_app(namespace)
+        profile = namespace["profile"]
+        profile.passcode.value = app.entries[0].code()
+        profile.current_password.value = TRAINING_PASSWORD
+        profile.save_button.click()
+
+    own = run("05_save_security_settings", mode="OWN_PHONE", instead_of={"solution": save_with_app})
+    assert own.output("exercise-check").startswith("✔ MFA is active")
+    assert "✘" not in own.output("exercise-check")
+
+
+def test_own_phone_login_with_the_apps_next_code_logs_in() -> None:
+    apps: list[Authenticator] = []
+
+    def set_up_and_save(namespace: dict[str, Any]) -> None:
+        apps.append(scan_with_a_real_app(namespace))
+        profile = namespace["profile"]
+        profile.passcode.value = apps[0].entries[0].code()
+        profile.current_password.value = TRAINING_PASSWORD
+        profile.save_button.click()
+
+    def submit_next_code(namespace: dict[str, Any]) -> None:
+        # The code Save used is spent; the trainee waits for the next one, which the portal
+        # already accepts one step early.
+        next_code = Totp(apps[0].entries[0].secret).at(time.time() + DEFAULT_PROFILE.period)
+        namespace["login"].security_code.value = next_code
+        namespace["login"].submit_button.click()
+
+    own = run(
+        "06_log_in_with_mfa",
+        mode="OWN_PHONE",
+        after={"starting-state": set_up_and_save},
+        instead_of={"solution": submit_next_code},
+    )
+    assert own.output("exercise-check").startswith("✔ logged in as jordan.lee")
+    assert "✘" not in own.output("exercise-check")
