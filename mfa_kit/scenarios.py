@@ -14,7 +14,7 @@ from .authenticator import Authenticator, Entry
 from .clock import FixedClock, SkewedClock, to_datetime
 from .diagnose import Diagnosis, Verdict, diagnose_login
 from .otp import DEFAULT_PROFILE, Totp, format_code
-from .policy import DEFAULT_POLICY
+from .policy import DEFAULT_POLICY, SecurityPolicy
 from .portal import Portal, Session
 from .ticket import EntryRead, Symptom, Ticket, example
 from .training import TRAINING_DISPLAY_NAME, TRAINING_LOGIN, TRAINING_PASSWORD, TrainingSecrets
@@ -483,6 +483,8 @@ class Case:
     fix_steps: list[str]
     outcome: str
     login_screen: Any = field(repr=False)
+    policy: SecurityPolicy = DEFAULT_POLICY
+    """The portal's policy when the code was typed (a fix may change it)."""
 
     @property
     def verdict(self) -> Verdict:
@@ -516,9 +518,18 @@ class Case:
         lines.append(f"Diagnosis: {verdict_line(d)}")
         lines.append(f"  What happened: {d.explanation}")
         lines.append(f"  Fix to read out: {d.fix}")
-        lines.append(
-            "Time steps: " + step_window_text(d.offset_steps, s.typed_at, policy=s.portal.policy)
-        )
+        if d.offset_steps is None and d.verdict not in TIMED_VERDICTS:
+            lines.append("Time steps: not the problem; this verdict does not depend on them.")
+        elif d.verdict is Verdict.APP_IGNORES_PROFILE:
+            lines.append(
+                f"Time steps: the code is the app's {DEFAULT_PROFILE.period}-second code for "
+                f"{d.offset_seconds:+d} s, but the portal counts "
+                f"{self.policy.profile.period}-second steps, so none of its steps has this code."
+            )
+        else:
+            lines.append(
+                "Time steps: " + step_window_text(d.offset_steps, s.typed_at, policy=self.policy)
+            )
         lines.append("Fix applied:")
         lines += [f"  - {step}" for step in self.fix_steps]
         lines.append(f"After the fix: {self.outcome}")
@@ -530,6 +541,15 @@ class Case:
         text = self.transcript()
         page = f'<pre style="white-space: pre-wrap">{escape(text)}</pre>{self.picture_svg()}'
         return {"text/plain": text, "text/html": page}
+
+
+TIMED_VERDICTS = frozenset(FIXES) - {
+    Verdict.LOCKED,
+    Verdict.MFA_NOT_ENABLED,
+    Verdict.GOOGLE_LOGIN,
+    Verdict.MALFORMED,
+}
+"""Verdicts about when a code was made; the others are decided before any time step counts."""
 
 
 def verdict_line(diagnosis: Diagnosis | dict[str, Any]) -> str:
@@ -558,6 +578,7 @@ def troubleshoot(case: Verdict | Ticket, login_screen: Any = None) -> Case:
     screen = s.attempt(login_screen)
     symptom = screen_line(screen)
     diagnosis = s.diagnose()
+    policy = s.portal.policy
     fix_steps = s.apply_fix(diagnosis)
     s.log_in(screen)
-    return Case(s, phone_before, symptom, diagnosis, fix_steps, screen_line(screen), screen)
+    return Case(s, phone_before, symptom, diagnosis, fix_steps, screen_line(screen), screen, policy)
