@@ -43,11 +43,11 @@ def test_environment_yml_lists_exactly_pyprojects_dependencies():
 
 
 def test_importing_mfa_kit_stays_light():
+    # What is loaded is checked here; how long it takes is benchmarks/bench_import.py's job.
     code = (
-        "import sys, time; t = time.perf_counter(); import mfa_kit, mfa_kit.portal, "
-        "mfa_kit.authenticator, mfa_kit.otp, mfa_kit.clock; "
-        "import json; print(json.dumps({'seconds': time.perf_counter() - t, "
-        "'modules': sorted(sys.modules)}))"
+        "import sys, json, mfa_kit, mfa_kit.portal, mfa_kit.authenticator, mfa_kit.otp, "
+        "mfa_kit.diagnose, mfa_kit.lint, mfa_kit.course, mfa_kit.cli; "
+        "print(json.dumps({'modules': sorted(sys.modules)}))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -55,23 +55,6 @@ def test_importing_mfa_kit_stays_light():
     report = json.loads(result.stdout)
     loaded = {m.split(".")[0] for m in report["modules"]}
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
-
-
-def test_import_time_of_mfa_kit_is_under_150_ms():
-    # -X importtime reports each module's own cumulative microseconds, measured by Python itself.
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import mfa_kit.portal"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    cumulative = {}
-    for line in result.stderr.splitlines():
-        parts = [p.strip() for p in line.split("|")]
-        if len(parts) == 3 and parts[1].isdigit():
-            cumulative[parts[2]] = int(parts[1])
-    assert cumulative["mfa_kit"] < 150_000
-    assert cumulative["mfa_kit.portal"] < 150_000
 
 
 def test_readme_opens_with_the_two_commands():
