@@ -1,8 +1,5 @@
-"""Customers' broken logins rebuilt on a practice portal, and the fix for each verdict.
-
-Owns turning a Ticket into a portal and a phone in that state (public API only), replaying the
-customer's attempt on the login screen, and applying the fix a diagnosis names.
-"""
+"""Customers' broken logins rebuilt on a practice portal through the public API, one per verdict.
+Owns building a ticket's situation, replaying the customer's attempt, and the fix per verdict."""
 
 from __future__ import annotations
 

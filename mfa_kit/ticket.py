@@ -1,8 +1,5 @@
 """A support ticket as the kit reads it: who, what was typed, when, and what happened before.
-
-Owns loading and checking a ticket YAML file into a frozen Ticket; every mistake in the file
-is reported as one TicketError sentence that names the field.
-"""
+Owns loading and checking a ticket YAML file into a frozen Ticket, one sentence per mistake."""
 
 from __future__ import annotations
 

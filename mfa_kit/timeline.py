@@ -1,6 +1,5 @@
 """The time-step window as a picture: which codes the portal accepts now, and where a
-customer's code fell. Owns a small deterministic SVG built with plain code, and its text twin.
-"""
+customer's code fell. Owns a small deterministic SVG built with plain code, and its text twin."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
 """mfa-kit reproduce: rebuild a customer's ticket on a practice portal and write the report.
-
-Runs notebooks/08_reproduce_a_ticket.ipynb through papermill with the ticket as parameters.
-"""
+Runs notebooks/08_reproduce_a_ticket.ipynb through papermill with the ticket as parameters."""
 
 from __future__ import annotations
 
