@@ -11,6 +11,7 @@ import base64
 import binascii
 import contextlib
 import io
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ from mfa_kit import qr
 from mfa_kit.authenticator import Authenticator
 from mfa_kit.clock import SystemClock
 from mfa_kit.otp import DEFAULT_PROFILE, ISSUER, SECRET_BYTES, Totp, decode_secret, parse_uri
+from mfa_kit.store import DB_ENV
 from mfa_kit.training import TRAINING_LOGIN, TRAINING_PASSWORD, TRAINING_SECRET, TrainingSecrets
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -277,6 +279,9 @@ def run(
     doing nothing); ``after[tag]`` runs once that cell has run.
     """
     instead_of, after = instead_of or {}, after or {}
+    if mode != "SIMULATED_PHONE":
+        # Own-phone mode keeps the practice portal in a file: never the user's own one.
+        assert os.environ.get(DB_ENV), f"{DB_ENV} must point at a test file"
     result = Run()
     result.namespace["display"] = lambda *objects, **kwargs: None
     for cell in code_cells(notebook(name)):
@@ -337,9 +342,6 @@ def scan_with_a_real_app(namespace: dict[str, Any]) -> Authenticator:
 
 
 def test_own_phone_qr_code_is_one_google_authenticator_accepts() -> None:
-    def click_set_up(namespace: dict[str, Any]) -> None:
-        namespace["profile"].set_up_button.click()
-
     own = run(
         "03_set_up_google_authenticator", mode="OWN_PHONE", instead_of={"solution": click_set_up}
     )
@@ -381,41 +383,111 @@ def test_own_phone_code_of_another_secret_fails_the_check_with_a_hint() -> None:
     assert verdict.startswith("✘") and "newest SpectrumVoIP (jordan.lee) entry" in verdict
 
 
-def test_own_phone_save_with_the_apps_code_activates_mfa() -> None:
-    def save_with_app(namespace: dict[str, Any]) -> None:
-        app = scan_with_a_real_app(namespace)
+def save_with_the_app(apps: list[Authenticator]) -> Action:
+    """The trainee scans the Profile page's QR code with their phone and saves with its code."""
+
+    def act(namespace: dict[str, Any]) -> None:
+        apps.append(scan_with_a_real_app(namespace))
         profile = namespace["profile"]
-        profile.passcode.value = app.entries[0].code()
+        profile.passcode.value = apps[-1].entries[0].code()
         profile.current_password.value = TRAINING_PASSWORD
         profile.save_button.click()
 
-    own = run("05_save_security_settings", mode="OWN_PHONE", instead_of={"solution": save_with_app})
+    return act
+
+
+def submit_the_apps_next_code(apps: list[Authenticator]) -> Action:
+    """The trainee waits for the app's next code (the one Save used is spent) and submits it;
+    the portal already accepts it one step early."""
+
+    def act(namespace: dict[str, Any]) -> None:
+        secret = apps[-1].entries[0].secret
+        namespace["login"].security_code.value = Totp(secret).at(
+            time.time() + DEFAULT_PROFILE.period
+        )
+        namespace["login"].submit_button.click()
+
+    return act
+
+
+def click_set_up(namespace: dict[str, Any]) -> None:
+    namespace["profile"].set_up_button.click()
+
+
+def test_own_phone_save_with_the_apps_code_activates_mfa() -> None:
+    own = run(
+        "05_save_security_settings",
+        mode="OWN_PHONE",
+        instead_of={"solution": save_with_the_app([])},
+    )
     assert own.output("exercise-check").startswith("✔ MFA is active")
     assert "✘" not in own.output("exercise-check")
 
 
-def test_own_phone_login_with_the_apps_next_code_logs_in() -> None:
+def test_own_phone_login_after_a_setup_saved_in_the_same_notebook() -> None:
     apps: list[Authenticator] = []
-
-    def set_up_and_save(namespace: dict[str, Any]) -> None:
-        apps.append(scan_with_a_real_app(namespace))
-        profile = namespace["profile"]
-        profile.passcode.value = apps[0].entries[0].code()
-        profile.current_password.value = TRAINING_PASSWORD
-        profile.save_button.click()
-
-    def submit_next_code(namespace: dict[str, Any]) -> None:
-        # The code Save used is spent; the trainee waits for the next one, which the portal
-        # already accepts one step early.
-        next_code = Totp(apps[0].entries[0].secret).at(time.time() + DEFAULT_PROFILE.period)
-        namespace["login"].security_code.value = next_code
-        namespace["login"].submit_button.click()
-
     own = run(
         "06_log_in_with_mfa",
         mode="OWN_PHONE",
-        after={"starting-state": set_up_and_save},
-        instead_of={"solution": submit_next_code},
+        after={"starting-state": save_with_the_app(apps)},
+        instead_of={"solution": submit_the_apps_next_code(apps)},
     )
+    assert "scan this QR code" in own.output("starting-state")
     assert own.output("exercise-check").startswith("✔ logged in as jordan.lee")
     assert "✘" not in own.output("exercise-check")
+
+
+def save_in_notebook_05(apps: list[Authenticator]) -> None:
+    """Notebook 05 with the trainee's own phone, up to a successful Save."""
+    done = run(
+        "05_save_security_settings",
+        mode="OWN_PHONE",
+        instead_of={"solution": save_with_the_app(apps)},
+    )
+    assert done.output("exercise-check").startswith("✔ MFA is active")
+
+
+def test_own_phone_setup_saved_in_05_is_the_one_06_logs_in_with() -> None:
+    apps: list[Authenticator] = []
+    run(
+        "05_save_security_settings",
+        mode="OWN_PHONE",
+        instead_of={"solution": save_with_the_app(apps)},
+    )
+    own = run(
+        "06_log_in_with_mfa",
+        mode="OWN_PHONE",
+        instead_of={"solution": submit_the_apps_next_code(apps)},
+    )
+    assert "saved in an earlier notebook" in own.output("starting-state")
+    assert "profile" not in own.namespace, "no new QR code when the setup from 05 exists"
+    assert own.output("exercise-check").startswith("✔ logged in as jordan.lee")
+
+
+def test_own_phone_notebook_02_starts_over_after_a_saved_setup() -> None:
+    run(
+        "05_save_security_settings",
+        mode="OWN_PHONE",
+        instead_of={"solution": save_with_the_app([])},
+    )
+    own = run("02_agent_enables_mfa", mode="OWN_PHONE", instead_of={"solution": do_nothing})
+    assert "an agent switched it off" in own.output("starting-state")
+    assert "jordan.lee: MFA not enabled; not locked" in own.output("starting-state")
+    assert SKIPPED_STEP_HINTS["02_agent_enables_mfa"] in own.output("exercise-check")
+
+
+def test_own_phone_notebook_03_starts_at_set_up_after_a_saved_setup() -> None:
+    apps: list[Authenticator] = []
+    run(
+        "05_save_security_settings",
+        mode="OWN_PHONE",
+        instead_of={"solution": save_with_the_app(apps)},
+    )
+    own = run(
+        "03_set_up_google_authenticator", mode="OWN_PHONE", instead_of={"solution": click_set_up}
+    )
+    assert "an agent reset MFA" in own.output("starting-state")
+    assert "MFA enabled, not set up yet" in own.output("starting-state")
+    assert "✘" not in own.output("exercise-check")
+    shown = parse_uri(qr.decode(own.namespace["profile"].qr_png)).secret
+    assert shown != apps[-1].entries[0].secret, "the new QR code holds a new secret"
