@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 from .authenticator import Authenticator, Entry
 from .clock import FixedClock, SkewedClock, to_datetime
 from .diagnose import Diagnosis, Verdict, diagnose_login
+from .errors import PortalError
 from .otp import DEFAULT_PROFILE, Totp, format_code
 from .policy import DEFAULT_POLICY, SecurityPolicy
 from .portal import Portal, Session
-from .ticket import EntryRead, Symptom, Ticket, example
+from .ticket import EntryRead, Symptom, Ticket, TicketError, example
 from .training import TRAINING_DISPLAY_NAME, TRAINING_LOGIN, TRAINING_PASSWORD, TrainingSecrets
 
 if TYPE_CHECKING:
@@ -141,8 +142,16 @@ def build(ticket: Ticket) -> Situation:
     """A fresh in-memory portal and phone in the state the ticket describes.
 
     Deterministic: the training secrets in their documented order and a hand-moved clock.
-    The customer's history is replayed through the portal's own actions, oldest first.
+    The customer's history is replayed through the portal's own actions, oldest first; a
+    history the portal refuses (e.g. a successful login while locked) is a TicketError.
     """
+    try:
+        return _replay(ticket)
+    except PortalError as refusal:
+        raise TicketError(f"this history cannot happen on the portal: {refusal}") from None
+
+
+def _replay(ticket: Ticket) -> Situation:
     at = ticket.typed_at.timestamp()
     clock = FixedClock(at - SET_UP_BEFORE)
     portal = Portal(":memory:", clock, DEFAULT_POLICY, TrainingSecrets())
@@ -194,7 +203,9 @@ def build(ticket: Ticket) -> Situation:
     reused: str | None = None
     if ticket.code_used_before:
         clock.set(at - REUSED_BEFORE)
-        reused = _entry_for(ticket, phone).code() if phone.entries else None
+        # The earlier login used the entry of the setup in force, whichever one is read now.
+        active = portal.store.account(login).secret  # type: ignore[union-attr]
+        reused = next(e for e in phone.find(login) if e.secret == active).code()
         challenge = portal.log_in(login, TRAINING_PASSWORD)
         portal.submit_security_code(challenge, reused)  # type: ignore[arg-type]
         steps.append(f"{REUSED_BEFORE} seconds earlier the same code logged the customer in.")

@@ -115,6 +115,8 @@ class Ticket:
             raise TicketError("other_account must differ from login")
         if self.rescanned_qr and not self.setup_saved:
             raise TicketError("rescanned_qr means a saved setup was scanned again: set setup_saved")
+        if self.code_used_before and not self.setup_saved:
+            raise TicketError("code_used_before needs a saved setup: set setup_saved true")
         if not self.mfa_enabled_by_agent and (self.setup_saved or self.rescanned_qr):
             raise TicketError(
                 "with mfa_enabled_by_agent false there is no setup: set setup_saved false"

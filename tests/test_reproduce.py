@@ -205,8 +205,13 @@ def reproduce(*args: str) -> int:
             "typed_at: '2026-01-15T09:00:00Z'\nexpected_verdict: MYSTERY\n",
             "expected_verdict 'MYSTERY' is not one of",
         ),
+        (
+            "id: T-9\nlogin: jordan.lee\nsymptom: code rejected\n"
+            "typed_at: '2026-01-15T09:00:00Z'\nfailed_attempts_before: 5\ncode_used_before: true\n",
+            "this history cannot happen on the portal: Too many failed attempts.",
+        ),
     ],
-    ids=["bad-yaml", "missing-field", "no-zone", "code-as-number", "unknown-verdict"],
+    ids=["bad-yaml", "missing-field", "no-zone", "code-as-number", "unknown-verdict", "impossible"],
 )
 def test_a_bad_ticket_is_one_line_exit_2_and_no_report(
     tmp_path, monkeypatch, capsys, text, message

@@ -155,6 +155,10 @@ def test_each_missing_required_field_is_named(name):
         ({"other_account": "jordan.lee"}, "other_account must differ from login"),
         ({"setup_saved": False, "rescanned_qr": True}, "rescanned_qr means a saved setup"),
         ({"mfa_enabled_by_agent": False}, "with mfa_enabled_by_agent false there is no setup"),
+        (
+            {"setup_saved": False, "code_used_before": True},
+            "code_used_before needs a saved setup",
+        ),
     ],
 )
 def test_each_invalid_field_gets_one_sentence_naming_it(change, message):

@@ -48,10 +48,18 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
+    from ..scenarios import build, verdict_line
+
     try:
         ticket = load(args.ticket)
     except TicketError as problem:
         raise UsageError(str(problem)) from None
+    try:
+        # A dry run of the history (a fraction of a second) catches a ticket that cannot
+        # happen before a kernel is started or any file is written.
+        build(ticket)
+    except TicketError as problem:
+        raise UsageError(f"{args.ticket}: {problem}") from None
     output = Path(args.output) if args.output else REPORTS / f"{ticket.id}.ipynb"
     if output.suffix != ".ipynb":
         raise UsageError(f"the report must be a .ipynb file, not {output}")
@@ -91,8 +99,6 @@ def _reproduce(args: argparse.Namespace) -> int:
         sys.stderr.write(held)
         sys.stderr.write(f"mfa-kit reproduce: {problem}\n")
         return EXIT_FAILED
-    from ..scenarios import verdict_line
-
     diagnosis = read_diagnosis(output)
     print(f"Report: {output}")
     if args.html:
