@@ -268,7 +268,8 @@ def _entry_for(ticket: Ticket, phone: Authenticator) -> Entry:
     return mine[0] if ticket.read_entry is EntryRead.OLDEST else mine[-1]
 
 
-# the fixes, one per verdict: what the diagnosis's fix sentence asks for, done for real
+# the fixes, one per verdict: what the diagnosis's fix sentence asks for, done for real on
+# the screens an agent and a customer use (agent console, profile page, phone, login page)
 
 
 def _type_the_current_code(s: Situation) -> list[str]:
@@ -286,28 +287,45 @@ def _set_the_phone_clock(s: Situation) -> list[str]:
 
 def _wait_for_a_new_code(s: Situation) -> list[str]:
     waited = s.wait_for_a_new_code()
+    if not waited:
+        return ["The app already shows a new code; the customer types that one."]
     return [f"The customer waits {waited} s for the app to show a new code, then types it."]
 
 
 def _finish_the_setup(s: Situation) -> list[str]:
-    done = ["The customer logs in with the older SpectrumVoIP entry."]
     older = s.phone.find(s.login)[0]
-    challenge = s.portal.log_in(s.login, TRAINING_PASSWORD)
-    s.portal.submit_security_code(challenge, older.code())  # type: ignore[arg-type]
-    done += _set_up_again(s)
-    return done
+    screen = _login_screen(s.portal)
+    screen.log_in(s.login, TRAINING_PASSWORD)
+    screen.submit_security_code(older.code())
+    _require(screen, "logging in with the older entry")
+    return [
+        f"Log In with the older SpectrumVoIP entry's code → {screen.message}",
+        *_set_up_again(s),
+    ]
 
 
 def _set_up_again(s: Situation) -> list[str]:
-    """Profile → Set Up Google Authenticator → scan → Save, then delete the stale entries."""
+    """Profile → Set Up Google Authenticator → the phone scans → Passcode, Current Password,
+    Save, on the screens; then the stale entries are deleted from the app."""
+    from .screens.phone import PhoneScreen
+    from .screens.profile import ProfileScreen
+
     stale = list(s.phone.find(s.login))
-    _set_up(s.portal, s.phone, s.login)
-    for entry in stale:
-        s.phone.remove(entry)
+    profile = ProfileScreen(s.portal, s.login)
+    phone = PhoneScreen(s.phone, camera=lambda: profile.qr_png)
+    profile.open_profile()
+    profile.set_up_google_authenticator()
+    _require(profile, "Set Up Google Authenticator")
+    entry = phone.scan_qr_code()
+    _require(phone, "Scan a QR code")
+    profile.save(entry.code(), TRAINING_PASSWORD)  # type: ignore[union-attr]
+    _require(profile, "Save")
+    for old in stale:
+        s.phone.remove(old)
     done = [
-        "Profile → Change Account Security → Set Up Google Authenticator; the customer scans "
-        "the QR code, types the app's code into Passcode and the password into Current "
-        "Password, and clicks Save.",
+        "Profile → Change Account Security → Set Up Google Authenticator; phone: Add → Scan a "
+        f"QR code → {phone.message}",
+        f"Passcode and Current Password → Save → {profile.message}",
         f"The customer deletes the {len(stale)} older SpectrumVoIP entr"
         f"{'y' if len(stale) == 1 else 'ies'} for {s.login} from the app."
         if stale
@@ -336,31 +354,45 @@ def _read_the_right_entry(s: Situation) -> list[str]:
 
 def _restore_standard_settings(s: Situation) -> list[str]:
     s.portal.policy = replace(s.portal.policy, profile=DEFAULT_PROFILE)
-    s.portal.reset_mfa(s.login)
     return [
-        "Agent: the portal's code settings go back to the standard "
-        f"(SHA1, {DEFAULT_PROFILE.digits} digits, {DEFAULT_PROFILE.period} s); Reset MFA.",
+        "The portal's code settings go back to the standard "
+        f"(SHA1, {DEFAULT_PROFILE.digits} digits, {DEFAULT_PROFILE.period} s).",
+        *_agent_does(s, "reset_mfa", "Reset MFA"),
         *_set_up_again(s),
     ]
 
 
 def _unlock(s: Situation) -> list[str]:
-    status = s.portal.unlock(s.login)
-    return [f"Agent: Unlock → {status.summary()}"]
+    return _agent_does(s, "unlock", "Unlock")
 
 
 def _enable_and_set_up(s: Situation) -> list[str]:
-    status = s.portal.enable_mfa(s.login)
-    return [f"Agent: Enable MFA → {status.summary()}", *_set_up_again(s)]
+    return [*_agent_does(s, "enable_mfa", "Enable MFA"), *_set_up_again(s)]
 
 
 def _reset_and_set_up(s: Situation) -> list[str]:
-    s.portal.reset_mfa(s.login)
-    return ["Agent: Reset MFA.", *_set_up_again(s)]
+    return [*_agent_does(s, "reset_mfa", "Reset MFA"), *_set_up_again(s)]
 
 
 def _use_log_in(s: Situation) -> list[str]:
     return ["The customer types Login Name and Password and clicks Log In (not Google)."]
+
+
+def _agent_does(s: Situation, action: str, button: str) -> list[str]:
+    """An agent finds the login on the agent console and clicks ``button``."""
+    from .screens.agent import AgentConsole
+
+    console = AgentConsole(s.portal)
+    console.find(s.login)
+    getattr(console, action)()
+    _require(console, button)
+    return [f"Agent console: Find {s.login}, {button} → {console.message} ({console.status_text})"]
+
+
+def _require(screen: Any, what: str) -> None:
+    """A fix step the portal refused means the fix does not fit the situation: say so."""
+    if screen.error is not None:
+        raise RuntimeError(f"{what} was refused: {screen.message}")
 
 
 FIXES: dict[Verdict, Callable[[Situation], list[str]]] = {
