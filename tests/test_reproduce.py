@@ -126,8 +126,13 @@ def test_locked_account_refuses_even_the_right_code_until_an_agent_unlocks_it():
     assert s.typed_code == s.entry.code()  # the right code, refused all the same
     screen = s.attempt()
     assert screen.stage == "credentials" and "locked until" in screen.message
-    s.apply_fix(s.diagnose())
+    fix = s.apply_fix(s.diagnose())
+    assert fix == [
+        f"Agent console: Find {TRAINING_LOGIN}, Unlock → {TRAINING_LOGIN} is unlocked. "
+        f"({TRAINING_LOGIN}: MFA active; not locked; failed attempts in a row: 0)"
+    ]
     assert s.portal.status(TRAINING_LOGIN).locked_until is None
+    assert s.portal.audit_trail(TRAINING_LOGIN)[-1].event == "unlocked"
 
 
 def test_the_other_accounts_entry_is_read_and_differs_from_the_customers():
@@ -311,3 +316,24 @@ def test_read_diagnosis_needs_the_tagged_cell(tmp_path):
     report.write_text(json.dumps({"cells": [{"cell_type": "code", "metadata": {}}]}))
     with pytest.raises(LookupError, match=f"no cell tagged '{DIAGNOSIS_TAG}'"):
         read_diagnosis(report)
+
+
+def test_a_rescanned_qr_is_fixed_by_finishing_the_setup_on_the_profile_page():
+    s = situation(Verdict.PENDING_NOT_SAVED)
+    s.attempt()
+    fix = s.apply_fix(s.diagnose())
+    account = s.portal.store.account(TRAINING_LOGIN)
+    assert account.pending_secret is None
+    assert [e.secret for e in s.phone.find(TRAINING_LOGIN)] == [account.secret]
+    assert fix[0].endswith("Welcome, Jordan Lee. You are logged in.")
+    assert fix[2].startswith("Passcode and Current Password → Save → Your security settings")
+    assert fix[-1] == "The customer waits 30 s for a new code: Save used the last one."
+    assert s.log_in().stage == "logged_in"
+
+
+def test_a_fix_that_does_not_fit_the_situation_says_which_step_was_refused():
+    s = situation(Verdict.MFA_NOT_ENABLED)
+    with pytest.raises(RuntimeError, match="^Set Up Google Authenticator was refused: Multi"):
+        s.apply_fix(troubleshoot(Verdict.NO_MATCH).diagnosis)  # reset, then set up: MFA is off
+    assert s.phone.entries == []
+    assert not s.portal.status(TRAINING_LOGIN).mfa_enabled
