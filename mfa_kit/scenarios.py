@@ -11,7 +11,7 @@ from .authenticator import Authenticator, Entry
 from .clock import FixedClock, SkewedClock, to_datetime
 from .diagnose import Diagnosis, Verdict, diagnose_login
 from .errors import PortalError
-from .otp import DEFAULT_PROFILE, Totp, format_code
+from .otp import DEFAULT_PROFILE, ISSUER, Totp, format_code
 from .policy import DEFAULT_POLICY, SecurityPolicy
 from .portal import Portal, Session
 from .ticket import EntryRead, Symptom, Ticket, TicketError, example
@@ -62,13 +62,15 @@ class Situation:
 
     def attempt(self, screen: LoginScreen | None = None) -> LoginScreen:
         """Replay what the customer did on the login screen; return the screen (see .text)."""
+        from .screens.login import SECURITY_CODE
+
         screen = screen or _login_screen(self.portal)
         self.clock.set(self.typed_at)
         if self.ticket.symptom is Symptom.GOOGLE_LOGIN:
             screen.log_in_with_google()
             return screen
         screen.log_in(self.login, TRAINING_PASSWORD)
-        if screen.stage == "security_code":
+        if screen.stage == SECURITY_CODE:
             screen.submit_security_code(self.typed_code)
         return screen
 
@@ -90,11 +92,13 @@ class Situation:
 
     def log_in(self, screen: LoginScreen | None = None) -> LoginScreen:
         """Log in the right way: Log In, then the code the customer's own entry shows now."""
+        from .screens.login import LOGGED_IN, SECURITY_CODE
+
         screen = screen or _login_screen(self.portal)
-        if screen.stage == "logged_in":
+        if screen.stage == LOGGED_IN:
             screen.log_out()
         screen.log_in(self.login, TRAINING_PASSWORD)
-        if screen.stage == "security_code":
+        if screen.stage == SECURITY_CODE:
             screen.submit_security_code(self.own_entry().code())
         return screen
 
@@ -125,7 +129,7 @@ class Situation:
             mark = "  <- read this one" if entry is self.entry else ""
             lines.append(f"  {entry.name}: {format_code(entry.code())}{mark}")
         if not self.phone.entries:
-            lines.append("  (no SpectrumVoIP entry)")
+            lines.append(f"  (no {ISSUER} entry)")
         return "\n".join(lines)
 
 
@@ -178,7 +182,7 @@ def _replay(ticket: Ticket) -> Situation:
         portal.reset_mfa(login)
         _set_up(portal, phone, login)
         steps.append(
-            "An agent reset MFA; the customer set it up again, a second SpectrumVoIP entry "
+            f"An agent reset MFA; the customer set it up again, a second {ISSUER} entry "
             "for the same login now sits beside the first."
         )
     if ticket.portal_period_seconds != DEFAULT_PROFILE.period:
@@ -299,7 +303,7 @@ def _finish_the_setup(s: Situation) -> list[str]:
     screen.submit_security_code(older.code())
     _require(screen, "logging in with the older entry")
     return [
-        f"Log In with the older SpectrumVoIP entry's code → {screen.message}",
+        f"Log In with the older {ISSUER} entry's code → {screen.message}",
         *_set_up_again(s),
     ]
 
@@ -326,10 +330,10 @@ def _set_up_again(s: Situation) -> list[str]:
         "Profile → Change Account Security → Set Up Google Authenticator; phone: Add → Scan a "
         f"QR code → {phone.message}",
         f"Passcode and Current Password → Save → {profile.message}",
-        f"The customer deletes the {len(stale)} older SpectrumVoIP entr"
+        f"The customer deletes the {len(stale)} older {ISSUER} entr"
         f"{'y' if len(stale) == 1 else 'ies'} for {s.login} from the app."
         if stale
-        else "The app now holds one SpectrumVoIP entry for this login.",
+        else f"The app now holds one {ISSUER} entry for this login.",
     ]
     # Save used the code on screen, and a code is accepted only once.
     waited = s.wait_for_a_new_code()
@@ -343,20 +347,21 @@ def _delete_the_old_entry(s: Situation) -> list[str]:
     for entry in mine[:-1]:
         s.phone.remove(entry)
     return [
-        f"The customer deletes the old SpectrumVoIP entry for {s.login} and reads the one "
+        f"The customer deletes the old {ISSUER} entry for {s.login} and reads the one "
         "added after the reset."
     ]
 
 
 def _read_the_right_entry(s: Situation) -> list[str]:
-    return [f"The customer reads the SpectrumVoIP entry whose account is {s.login}."]
+    return [f"The customer reads the {ISSUER} entry whose account is {s.login}."]
 
 
 def _restore_standard_settings(s: Situation) -> list[str]:
     s.portal.policy = replace(s.portal.policy, profile=DEFAULT_PROFILE)
     return [
         "The portal's code settings go back to the standard "
-        f"(SHA1, {DEFAULT_PROFILE.digits} digits, {DEFAULT_PROFILE.period} s).",
+        f"({DEFAULT_PROFILE.algorithm.name}, {DEFAULT_PROFILE.digits} digits, "
+        f"{DEFAULT_PROFILE.period} s).",
         *_agent_does(s, "reset_mfa", "Reset MFA"),
         *_set_up_again(s),
     ]
@@ -450,7 +455,7 @@ _CASES = (
     example(
         expected_verdict="OTHER_ACCOUNT",
         id="other-account",
-        summary="Two SpectrumVoIP entries on a shared phone; typed the wrong one's code.",
+        summary=f"Two {ISSUER} entries on a shared phone; typed the wrong one's code.",
         other_account="sam.patel",
         read_entry=EntryRead.OTHER_ACCOUNT,
     ),
@@ -532,7 +537,9 @@ class Case:
 
     @property
     def logged_in(self) -> bool:
-        return self.login_screen.stage == "logged_in"
+        from .screens.login import LOGGED_IN
+
+        return self.login_screen.stage == LOGGED_IN
 
     def picture_svg(self) -> str:
         from .timeline import step_window_svg
