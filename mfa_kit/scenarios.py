@@ -159,7 +159,9 @@ def _replay(ticket: Ticket) -> Situation:
     at = ticket.typed_at.timestamp()
     clock = FixedClock(at - SET_UP_BEFORE)
     portal = Portal(":memory:", clock, DEFAULT_POLICY, TrainingSecrets())
-    phone = Authenticator(SkewedClock(clock, 0))
+    # The phone's clock was right while the history happened; the ticket's offset applies now.
+    phone_clock = SkewedClock(clock, 0)
+    phone = Authenticator(phone_clock)
     steps: list[str] = []
     login = ticket.login
     name = TRAINING_DISPLAY_NAME if login == TRAINING_LOGIN else login
@@ -214,14 +216,14 @@ def _replay(ticket: Ticket) -> Situation:
         portal.submit_security_code(challenge, reused)  # type: ignore[arg-type]
         steps.append(f"{REUSED_BEFORE} seconds earlier the same code logged the customer in.")
     clock.set(at)
-    phone.clock.offset_seconds = ticket.phone_clock_offset_seconds  # type: ignore[attr-defined]
+    phone_clock.offset_seconds = ticket.phone_clock_offset_seconds
     entry = _entry_for(ticket, phone) if phone.entries else None
     if ticket.reported_code is not None:
         typed = ticket.reported_code
     elif reused is not None:
         typed = reused
     elif entry is not None:
-        read_at = phone.clock.now() - ticket.seconds_before_typing
+        read_at = phone_clock.now() - ticket.seconds_before_typing
         typed = Totp(entry.secret, entry.profile).at(read_at)
     else:
         typed = ""
@@ -544,11 +546,15 @@ class Case:
     def picture_svg(self) -> str:
         from .timeline import step_window_svg
 
-        return step_window_svg(
-            self.diagnosis.offset_steps,
-            self.situation.typed_at,
-            policy=self.situation.portal.policy,
-        )
+        return step_window_svg(self._portal_offset, self.situation.typed_at, policy=self.policy)
+
+    @property
+    def _portal_offset(self) -> int | None:
+        """The offset in the portal's own time steps; None when the code is not one of the
+        portal's codes at all (an app that ignores the portal's settings)."""
+        if self.verdict is Verdict.APP_IGNORES_PROFILE:
+            return None
+        return self.diagnosis.offset_steps
 
     def transcript(self) -> str:
         """Everything that happened, as plain text (what nbval compares)."""

@@ -337,3 +337,13 @@ def test_a_fix_that_does_not_fit_the_situation_says_which_step_was_refused():
         s.apply_fix(troubleshoot(Verdict.NO_MATCH).diagnosis)  # reset, then set up: MFA is off
     assert s.phone.entries == []
     assert not s.portal.status(TRAINING_LOGIN).mfa_enabled
+
+
+def test_the_picture_counts_the_portals_steps_as_they_were_when_the_code_was_typed():
+    case = troubleshoot(Verdict.APP_IGNORES_PROFILE)
+    # Drawn in the portal's 60-second steps of that moment (the fix set 30 s again), and no
+    # step is framed: the app's code is not one of the portal's codes.
+    assert case.situation.portal.policy.profile.period == 30
+    assert "Time steps of 60 s" in case.picture_svg()
+    assert "code typed" not in case.picture_svg()
+    assert "the portal counts 60-second steps" in case.transcript()
