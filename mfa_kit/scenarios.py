@@ -544,22 +544,10 @@ class Case:
         return self.login_screen.stage == LOGGED_IN
 
     def picture_svg(self) -> str:
-        from .timeline import step_window_svg
-
-        return step_window_svg(self._portal_offset, self.situation.typed_at, policy=self.policy)
-
-    @property
-    def _portal_offset(self) -> int | None:
-        """The offset in the portal's own time steps; None when the code is not one of the
-        portal's codes at all (an app that ignores the portal's settings)."""
-        if self.verdict is Verdict.APP_IGNORES_PROFILE:
-            return None
-        return self.diagnosis.offset_steps
+        return time_steps(self.diagnosis, self.situation.typed_at, self.policy)[0]
 
     def transcript(self) -> str:
         """Everything that happened, as plain text (what nbval compares)."""
-        from .timeline import step_window_text
-
         s, d = self.situation, self.diagnosis
         typed_at = to_datetime(s.typed_at).strftime("%Y-%m-%d %H:%M:%S UTC")
         lines = [f"Ticket {s.ticket.id}: {s.ticket.summary}", "Before the ticket:"]
@@ -571,18 +559,7 @@ class Case:
         lines.append(f"Diagnosis: {verdict_line(d)}")
         lines.append(f"  What happened: {d.explanation}")
         lines.append(f"  Fix to read out: {d.fix}")
-        if d.offset_steps is None and d.verdict not in TIMED_VERDICTS:
-            lines.append("Time steps: not the problem; this verdict does not depend on them.")
-        elif d.verdict is Verdict.APP_IGNORES_PROFILE:
-            lines.append(
-                f"Time steps: the code is the app's {DEFAULT_PROFILE.period}-second code for "
-                f"{d.offset_seconds:+d} s, but the portal counts "
-                f"{self.policy.profile.period}-second steps, so none of its steps has this code."
-            )
-        else:
-            lines.append(
-                "Time steps: " + step_window_text(d.offset_steps, s.typed_at, policy=self.policy)
-            )
+        lines.append("Time steps: " + time_steps(d, s.typed_at, self.policy)[1])
         lines.append("Fix applied:")
         lines += [f"  - {step}" for step in self.fix_steps]
         lines.append(f"After the fix: {self.outcome}")
@@ -603,6 +580,26 @@ TIMED_VERDICTS = frozenset(FIXES) - {
     Verdict.MALFORMED,
 }
 """Verdicts about when a code was made; the others are decided before any time step counts."""
+
+
+def time_steps(diagnosis: Diagnosis, at: float, policy: SecurityPolicy) -> tuple[str, str]:
+    """The time-step picture (SVG) and its sentence for a diagnosis of a code typed at ``at``
+    under the portal's ``policy`` of that moment."""
+    from .timeline import step_window_svg, step_window_text
+
+    d = diagnosis
+    if d.verdict is Verdict.APP_IGNORES_PROFILE:
+        # The offset is counted in the app's steps: none of the portal's steps has this code.
+        words = (
+            f"the code is the app's {DEFAULT_PROFILE.period}-second code for "
+            f"{d.offset_seconds:+d} s, but the portal counts {policy.profile.period}-second "
+            "steps, so none of its steps has this code."
+        )
+        return step_window_svg(None, at, policy=policy), words
+    svg = step_window_svg(d.offset_steps, at, policy=policy)
+    if d.offset_steps is None and d.verdict not in TIMED_VERDICTS:
+        return svg, "not the problem; this verdict does not depend on them."
+    return svg, step_window_text(d.offset_steps, at, policy=policy)
 
 
 def verdict_line(diagnosis: Diagnosis | dict[str, Any]) -> str:
