@@ -84,7 +84,8 @@ class Ticket:
     other_account: another Login Name whose entry is on the same phone ("" for none).
     code_used_before: the same code had logged them in moments earlier.
     failed_attempts_before: wrong codes in a row just before this attempt.
-    portal_period_seconds: seconds per code the portal writes into its QR codes.
+    portal_period_seconds: seconds per code the portal checks now; a value other than the
+        standard means its settings were changed after the customer set up.
     expected_verdict: the verdict name the reproduction should reach (None: unknown).
     """
 
