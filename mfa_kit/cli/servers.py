@@ -1,0 +1,163 @@
+"""mfa-kit lab | demo: JupyterLab on the course and voila on the customer demo, on 127.0.0.1.
+
+Neither server fetches anything from the internet: news, update checks and CDN links are off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from ._common import UsageError
+
+LOOPBACK = "127.0.0.1"
+"""Both servers listen on this address only: the course and the demo are not network services."""
+
+COURSE_NOTEBOOK = "00_start_here.ipynb"
+DEMO_NOTEBOOK = "customer_demo.ipynb"
+DEMO_TEMPLATE = "mfa-demo"
+"""The voila template (under mfa_kit/jupyter_data) that keeps every asset on this machine."""
+
+DEFAULT_LAB_PORT = 8888
+DEFAULT_DEMO_PORT = 8866
+# When no port is asked for, the next free one is fine; an explicit --port means that port.
+PORT_RETRIES_WHEN_DEFAULT = 50
+
+DEMO_MODE_VARIABLE = "MFA_KIT_DEMO_MODE"
+"""Read by the demo notebook: "simulated" (the default) for the phone on the page, "live" for
+the customer's own phone."""
+SIMULATED_MODE = "simulated"
+LIVE_MODE = "live"
+
+JUPYTER_DATA = Path(__file__).resolve().parent.parent / "jupyter_data"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    lab = commands.add_parser("lab", help=f"JupyterLab on the course ({COURSE_NOTEBOOK})")
+    _add_server_arguments(lab, DEFAULT_LAB_PORT)
+    lab.set_defaults(handler=_lab)
+
+    demo = commands.add_parser("demo", help=f"the customer demo as a web page ({DEMO_NOTEBOOK})")
+    _add_server_arguments(demo, DEFAULT_DEMO_PORT)
+    demo.add_argument(
+        "--live",
+        action="store_true",
+        help="the customer's own phone scans the QR code (real clock, fresh secret)",
+    )
+    demo.set_defaults(handler=_demo)
+
+
+def _add_server_arguments(parser: argparse.ArgumentParser, default_port: int) -> None:
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"port on {LOOPBACK} (default {default_port})",
+    )
+    parser.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+
+
+def notebooks_dir() -> Path:
+    """The notebooks/ folder of the repository this package is installed from."""
+    import mfa_kit
+
+    return Path(mfa_kit.__file__).resolve().parent.parent / "notebooks"
+
+
+def notebook_path(name: str) -> Path:
+    """The path of one notebook in notebooks/; a UsageError saying where it was looked for."""
+    path = notebooks_dir() / name
+    if not path.is_file():
+        raise UsageError(
+            f"cannot find {path}: run mfa-kit from a checkout of the project "
+            "(pip install -e .), which has the notebooks/ folder"
+        )
+    return path
+
+
+def _port(requested: int | None, default: int) -> tuple[int, int]:
+    """The port to listen on and how many following ports to try if it is taken."""
+    if requested is None:
+        return default, PORT_RETRIES_WHEN_DEFAULT
+    if not 1 <= requested <= 65535:
+        raise UsageError(f"--port must be between 1 and 65535, not {requested}")
+    return requested, 0
+
+
+def lab_argv(port: int | None = None, open_browser: bool = True) -> list[str]:
+    """The JupyterLab command line: the course's first notebook, loopback only, nothing fetched."""
+    number, retries = _port(port, DEFAULT_LAB_PORT)
+    course = notebook_path(COURSE_NOTEBOOK)
+    return [
+        f"--ServerApp.ip={LOOPBACK}",
+        f"--ServerApp.port={number}",
+        f"--ServerApp.port_retries={retries}",
+        f"--ServerApp.root_dir={course.parent}",
+        f"--ServerApp.open_browser={open_browser}",
+        f"--LabApp.default_url=/lab/tree/{course.name}",
+        # JupyterLab would otherwise ask the internet for news, updates and extensions.
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
+        # Containers and CI often run as root; the server still listens on loopback only and
+        # asks for its token, so refusing to start would only get in the way.
+        f"--ServerApp.allow_root={_running_as_root()}",
+    ]
+
+
+def _running_as_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def demo_argv(port: int | None = None, open_browser: bool = True) -> list[str]:
+    """The voila command line: the demo notebook, loopback only, no code, no tracebacks."""
+    number, retries = _port(port, DEFAULT_DEMO_PORT)
+    demo = notebook_path(DEMO_NOTEBOOK)
+    return [
+        str(demo),
+        f"--Voila.ip={LOOPBACK}",
+        f"--Voila.port={number}",
+        f"--Voila.port_retries={retries}",
+        f"--Voila.open_browser={open_browser}",
+        f"--VoilaConfiguration.template={DEMO_TEMPLATE}",
+        "--VoilaConfiguration.strip_sources=True",
+        # A customer never sees a Python traceback, whatever goes wrong.
+        "--VoilaConfiguration.show_tracebacks=False",
+        # Run the notebook in a kernel while the browser is still loading the page.
+        "--VoilaConfiguration.preheat_kernel=True",
+    ]
+
+
+def demo_environment(live: bool = False) -> dict[str, str]:
+    """What voila and its kernels add to the environment: the demo template on JUPYTER_PATH,
+    and the mode, always set so a leftover variable in the shell cannot change the demo."""
+    inherited = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    paths = [str(JUPYTER_DATA), *inherited]
+    return {
+        "JUPYTER_PATH": os.pathsep.join(paths),
+        DEMO_MODE_VARIABLE: LIVE_MODE if live else SIMULATED_MODE,
+    }
+
+
+def _lab(args: argparse.Namespace) -> int:
+    argv = lab_argv(args.port, open_browser=not args.no_browser)
+    from jupyterlab.labapp import LabApp
+
+    LabApp.launch_instance(argv=argv)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    argv = demo_argv(args.port, open_browser=not args.no_browser)
+    os.environ.update(demo_environment(live=args.live))
+    _launch_voila(argv)
+    return 0
+
+
+def _launch_voila(argv: Sequence[str]) -> None:
+    from voila.app import Voila
+
+    Voila.launch_instance(argv=list(argv))
