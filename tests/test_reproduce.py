@@ -347,3 +347,40 @@ def test_the_picture_counts_the_portals_steps_as_they_were_when_the_code_was_typ
     assert "Time steps of 60 s" in case.picture_svg()
     assert "code typed" not in case.picture_svg()
     assert "the portal counts 60-second steps" in case.transcript()
+
+
+def test_a_notebook_that_stops_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    def stops(source, output, **_):
+        Path(output).write_text("{}", encoding="utf-8")  # papermill keeps the partial report
+        raise PapermillExecutionError(
+            9, 7, "assert ...", "AssertionError", "the fix did not work", []
+        )
+
+    monkeypatch.setattr(papermill, "execute_notebook", stops)
+    report = tmp_path / "report.ipynb"
+    assert reproduce(str(EXAMPLES[0]), "-o", str(report)) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "mfa-kit reproduce: the ticket notebook stopped at cell 7: AssertionError: "
+        f"the fix did not work (partial report: {report})\n"
+    )
+
+
+def test_a_kernel_that_cannot_start_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    import papermill
+    from jupyter_client.kernelspec import NoSuchKernel
+
+    def no_kernel(*_, **__):
+        raise NoSuchKernel("python3")
+
+    monkeypatch.setattr(papermill, "execute_notebook", no_kernel)
+    report = tmp_path / "report.ipynb"
+    assert reproduce(str(EXAMPLES[0]), "-o", str(report)) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("mfa-kit reproduce: could not run the ticket notebook: NoSuchKernel")
+    assert err.count("\n") == 1
+    assert not report.exists()

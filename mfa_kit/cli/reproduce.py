@@ -92,6 +92,8 @@ def _reproduce(args: argparse.Namespace) -> int:
                 f"the ticket notebook stopped at cell {failure.exec_count}: "
                 f"{failure.ename}: {failure.evalue} (partial report: {output})"
             )
+        except Exception as failure:  # no kernel, a full disk…: still one line, no traceback
+            problem = f"could not run the ticket notebook: {type(failure).__name__}: {failure}"
         else:
             problem = ""
         held = chatter.read_text(errors="replace") if problem else ""
@@ -99,7 +101,11 @@ def _reproduce(args: argparse.Namespace) -> int:
         sys.stderr.write(held)
         sys.stderr.write(f"mfa-kit reproduce: {problem}\n")
         return EXIT_FAILED
-    diagnosis = read_diagnosis(output)
+    try:
+        diagnosis = read_diagnosis(output)
+    except (LookupError, ValueError) as failure:
+        sys.stderr.write(f"mfa-kit reproduce: {failure}\n")
+        return EXIT_FAILED
     print(f"Report: {output}")
     if args.html:
         page = output.with_suffix(".html")
