@@ -225,7 +225,8 @@ class CustomerDemo:
                 return PROFILE
             if self.profile.qr_png is None:
                 return SET_UP
-            if self.phone is not None and not self.phone.authenticator.entries:
+            if self.phone is None or not self.phone.authenticator.entries:
+                # A real phone is out of the page's sight: its step lasts until Save.
                 return PHONE_ADDS
             return SAVE
         if not self.logged_out:
@@ -235,6 +236,14 @@ class CustomerDemo:
         if self.login.stage == "security_code":
             return SECURITY_CODE
         return LOG_IN
+
+    @property
+    def explanation_text(self) -> str:
+        """What the page says to do now."""
+        step = self.step
+        if step == PHONE_ADDS and self.phone is None:
+            return LIVE_PHONE_TEXT + " " + STEPS[SAVE].explanation
+        return STEPS[step].explanation
 
     @property
     def text(self) -> str:
@@ -307,7 +316,7 @@ class CustomerDemo:
 
         current = self.step
         self.steps_html.value = _steps_html(current)
-        self.explanation.value = _explanation_html(STEPS[current].explanation)
+        self.explanation.value = _explanation_html(self.explanation_text)
         show(self.agent_column, current == AGENT)
         show(self.profile.widget, AGENT < current <= LOG_OUT)
         show(self.log_out_button, current == LOG_OUT)
