@@ -37,11 +37,15 @@ def button(page, css_class: str):
 
 
 def type_into(page, css_class: str, text: str) -> None:
-    """Click into the real input and type key by key, as a person would."""
+    """Click into the real input and type ``text`` into it.
+
+    One input event for the whole text: ipywidgets holds back a model's later updates while
+    an earlier one is unanswered, and a button's click is not held back, so key-by-key
+    typing followed at once by a click can reach the kernel before the last keys do.
+    """
     box = field(page, css_class)
     box.click()
-    box.fill("")
-    box.press_sequentially(text)
+    box.fill(text)
 
 
 def expect_step(page, expect, number: int, title: str) -> None:
