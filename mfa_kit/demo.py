@@ -94,10 +94,11 @@ PROFILE_BUTTONS = ("mfa-topbar-user", "mfa-topbar-profile", "mfa-setup-authentic
 LOGIN_BUTTONS = ("mfa-login-submit", "mfa-login-google", "mfa-security-submit", "mfa-login-logout")
 PHONE_BUTTONS = ("mfa-phone-scan", "mfa-phone-key-add")
 
-LIVE_PHONE_TEXT = (
+LIVE_SCAN_TEXT = (
     "Use your own phone: in Google Authenticator tap Add, then Scan a QR code, and point it at "
-    "the QR code on this page. Type the code it shows into Passcode."
+    "the QR code on this page."
 )
+LIVE_PHONE_TEXT = f"{LIVE_SCAN_TEXT} Type the code it shows into Passcode."
 SIMULATED_CLOCK_TEXT = (
     "The simulated phone and the portal share a training clock that stands still, so the "
     f"codes stay put while you talk. Logging out moves it on {DEFAULT_PROFILE.period} seconds, "
@@ -242,7 +243,7 @@ class CustomerDemo:
         """What the page says to do now."""
         step = self.step
         if step == PHONE_ADDS and self.phone is None:
-            return LIVE_PHONE_TEXT + " " + STEPS[SAVE].explanation
+            return f"{LIVE_SCAN_TEXT} {STEPS[SAVE].explanation}"
         return STEPS[step].explanation
 
     @property

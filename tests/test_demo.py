@@ -191,7 +191,7 @@ def test_live_mode_has_no_simulated_phone_and_a_fresh_secret_on_the_real_clock()
     demo.set_up_google_authenticator()
     # The page cannot see a real phone: it asks to scan and save until Save succeeds.
     assert_step(demo, 3)
-    assert demo.explanation_text.startswith(demo_module.LIVE_PHONE_TEXT)
+    assert demo.explanation_text.startswith(demo_module.LIVE_SCAN_TEXT)
     secret = parse_uri(decode(demo.profile.qr_png)).secret
     assert secret != TRAINING_SECRET and len(secret) == 32
 
