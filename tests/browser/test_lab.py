@@ -19,7 +19,8 @@ pytestmark = pytest.mark.browser
 NO_AUTOSAVE = {"@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False}}
 PAGE_MS = PAGE_SECONDS * 1000
 KERNEL_IDLE = re.compile(r"Python 3 \(ipykernel\) \| Idle")
-NOTEBOOK = COURSE_NOTEBOOK
+WIDGET_NOTEBOOK = "02_agent_enables_mfa.ipynb"
+"""A hands-on notebook whose screens are widgets (00_start_here itself shows none yet)."""
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
@@ -30,11 +31,64 @@ def _write_settings(folder: Path) -> None:
         path.write_text(json.dumps(values))
 
 
-def test_lab_opens_start_here_and_run_all_renders_its_widgets(start_server, web, tmp_path):
+def _saved(name: str) -> tuple[int, int]:
+    """(cells, widget outputs) of the committed notebook ``name``."""
+    saved = json.loads((notebooks_dir() / name).read_text())
+    widgets = sum(
+        WIDGET_VIEW in output.get("data", {})
+        for cell in saved["cells"]
+        for output in cell.get("outputs", [])
+    )
+    return len(saved["cells"]), widgets
+
+
+def _run_all(page, web, name: str) -> int:
+    """Wait for ``name`` to load with its kernel idle, Run All, check every cell ran and each
+    widget it displays is drawn live; returns how many widget views were drawn."""
     from playwright.sync_api import expect
 
-    course = notebooks_dir() / NOTEBOOK
-    before = hashlib.sha256(course.read_bytes()).hexdigest()
+    cells, widget_outputs = _saved(name)
+    page.locator(".lm-TabBar-tab.jp-mod-current", has_text=name).wait_for()
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    # Loaded: every cell of the file is on the page (a blank placeholder cell comes first)...
+    expect(notebook.locator(".jp-Notebook .jp-Cell")).to_have_count(cells, timeout=PAGE_MS)
+    # ...and its kernel has started and is waiting for work.
+    page.locator(".jp-StatusBar-Widget", has_text=KERNEL_IDLE).first.wait_for()
+    web.screenshot(f"{name}-opened")
+    # A committed notebook shows its widgets as plain text until a kernel draws them.
+    views = notebook.locator(".jp-OutputArea-output > .jupyter-widgets")
+    assert views.count() == 0
+
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+
+    # Every code cell ran in this kernel: "[n]:", neither "[ ]:" (never run) nor "[*]:".
+    page.wait_for_function(
+        r"""() => {
+            const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+            const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+            return prompts.length > 0
+                && prompts.every(p => /^\[\d+\]:$/.test(p.textContent.trim()));
+        }""",
+        timeout=PAGE_MS,
+    )
+    # Each widget the committed notebook displays is now a live view drawn by this kernel.
+    expect(views).to_have_count(widget_outputs, timeout=PAGE_MS)
+    for view in views.all():
+        view.scroll_into_view_if_needed()
+        expect(view).to_be_visible()
+    errors = notebook.locator("[data-mime-type='application/vnd.jupyter.stderr']")
+    assert errors.count() == 0, errors.all_inner_texts()
+    assert notebook.locator(".jp-RenderedText", has_text="Traceback").count() == 0
+    web.screenshot(f"{name}-run-all")
+    return widget_outputs
+
+
+def test_lab_opens_start_here_and_run_all_renders_its_widgets(start_server, web, tmp_path):
+    names = (COURSE_NOTEBOOK, WIDGET_NOTEBOOK)
+    before = {
+        name: hashlib.sha256((notebooks_dir() / name).read_bytes()).digest() for name in names
+    }
     settings = tmp_path / "lab-settings"
     _write_settings(settings)
     token = secrets.token_hex(16)
@@ -42,41 +96,15 @@ def test_lab_opens_start_here_and_run_all_renders_its_widgets(start_server, web,
     server = start_server("lab", {"JUPYTER_TOKEN": token, "JUPYTERLAB_SETTINGS_DIR": str(settings)})
     page = web.page
 
-    page.goto(f"{server.url}/lab/tree/{NOTEBOOK}?token={token}")
-    page.locator(".lm-TabBar-tab.jp-mod-current", has_text=NOTEBOOK).wait_for()
-    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
-    # Loaded: every cell of the file is on the page (a blank placeholder cell comes first)...
-    saved = json.loads(course.read_text())
-    cells = len(saved["cells"])
-    widget_outputs = sum(
-        WIDGET_VIEW in output.get("data", {})
-        for cell in saved["cells"]
-        for output in cell.get("outputs", [])
-    )
-    expect(notebook.locator(".jp-Notebook .jp-Cell")).to_have_count(cells, timeout=PAGE_MS)
-    # ...and its kernel has started and is waiting for work.
-    kernel_idle = page.locator(".jp-StatusBar-Widget", has_text=KERNEL_IDLE)
-    kernel_idle.first.wait_for()
-    web.screenshot("lab-opened")
+    # The server's front page is the course's first notebook.
+    page.goto(f"{server.url}/?token={token}")
+    _run_all(page, web, COURSE_NOTEBOOK)
+    assert page.url.split("?")[0] == f"{server.url}/lab/tree/{COURSE_NOTEBOOK}"
 
-    # A committed notebook shows its widgets as plain text until a kernel draws them.
-    views = notebook.locator(".jp-OutputArea-output .jupyter-widgets")
-    assert views.count() == 0
+    # A hands-on notebook of the course: its screens are drawn as live widgets in JupyterLab.
+    # Opened from the file browser (leaving the page would ask about unsaved changes).
+    page.locator(".jp-DirListing-item", has_text=WIDGET_NOTEBOOK).dblclick()
+    assert _run_all(page, web, WIDGET_NOTEBOOK) > 0, f"{WIDGET_NOTEBOOK} shows no widgets"
 
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-
-    kernel_idle.first.wait_for()
-    prompts = notebook.locator(".jp-CodeCell .jp-InputPrompt").all_text_contents()
-    assert prompts, "the notebook has no code cells"
-    # Every code cell ran in this kernel: "[n]:", neither "[ ]:" (never run) nor "[*]:" (running).
-    assert all(p.strip()[1:-2].isdigit() for p in prompts), prompts
-    # Each widget the committed notebook displays is now a live view drawn by this kernel.
-    expect(views).to_have_count(widget_outputs, timeout=PAGE_MS)
-    for view in views.all():
-        assert view.is_visible()
-    errors = notebook.locator("[data-mime-type='application/vnd.jupyter.stderr']")
-    assert errors.count() == 0, errors.all_inner_texts()
-    assert notebook.locator(".jp-RenderedText", has_text="Traceback").count() == 0
-    web.screenshot("lab-run-all")
-    assert hashlib.sha256(course.read_bytes()).hexdigest() == before, f"{course} was modified"
+    after = {name: hashlib.sha256((notebooks_dir() / name).read_bytes()).digest() for name in names}
+    assert after == before, "JupyterLab wrote to the course notebooks"
