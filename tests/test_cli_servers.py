@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mfa_kit import demo
 from mfa_kit.cli import build_parser, servers
 from mfa_kit.cli._common import UsageError
 
@@ -78,8 +79,11 @@ def test_the_demo_template_is_found_and_links_nothing_outside_this_machine():
     assert (template / "conf.json").is_file()
     page = (template / "index.html.j2").read_text()
     assert "http://" not in page and "https://" not in page
-    assert env[servers.DEMO_MODE_VARIABLE] == servers.SIMULATED_MODE
-    assert servers.demo_environment(live=True)[servers.DEMO_MODE_VARIABLE] == servers.LIVE_MODE
+    assert env[demo.MODE_VARIABLE] == demo.SIMULATED
+    assert demo.mode_from_environment(env) == demo.SIMULATED
+    live = servers.demo_environment(live=True)
+    assert live[demo.MODE_VARIABLE] == demo.LIVE
+    assert demo.mode_from_environment(live) == demo.LIVE
 
 
 def test_the_commands_parse_the_contract_forms():

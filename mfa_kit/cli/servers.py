@@ -25,12 +25,6 @@ DEFAULT_DEMO_PORT = 8866
 # When no port is asked for, the next free one is fine; an explicit --port means that port.
 PORT_RETRIES_WHEN_DEFAULT = 50
 
-DEMO_MODE_VARIABLE = "MFA_KIT_DEMO_MODE"
-"""Read by the demo notebook: "simulated" (the default) for the phone on the page, "live" for
-the customer's own phone."""
-SIMULATED_MODE = "simulated"
-LIVE_MODE = "live"
-
 JUPYTER_DATA = Path(__file__).resolve().parent.parent / "jupyter_data"
 
 
@@ -133,13 +127,12 @@ def demo_argv(port: int | None = None, open_browser: bool = True) -> list[str]:
 
 def demo_environment(live: bool = False) -> dict[str, str]:
     """What voila and its kernels add to the environment: the demo template on JUPYTER_PATH,
-    and the mode, always set so a leftover variable in the shell cannot change the demo."""
+    and the demo's mode, always set so a leftover variable in the shell cannot change it."""
+    from ..demo import LIVE, MODE_VARIABLE, SIMULATED
+
     inherited = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     paths = [str(JUPYTER_DATA), *inherited]
-    return {
-        "JUPYTER_PATH": os.pathsep.join(paths),
-        DEMO_MODE_VARIABLE: LIVE_MODE if live else SIMULATED_MODE,
-    }
+    return {"JUPYTER_PATH": os.pathsep.join(paths), MODE_VARIABLE: LIVE if live else SIMULATED}
 
 
 def _lab(args: argparse.Namespace) -> int:
