@@ -134,9 +134,6 @@ class CustomerDemo:
         self.reset_button = w.Button(description="Reset demo", icon="refresh")
         self.reset_button.add_class("mfa-demo-reset")
         self.reset_button.on_click(lambda _: self.reset())
-        self.log_out_button = w.Button(description="Log Out", button_style="primary")
-        self.log_out_button.add_class("mfa-demo-logout")
-        self.log_out_button.on_click(lambda _: self.log_out())
         self.body = w.VBox([])
         self.widget = w.VBox(
             [
@@ -199,6 +196,9 @@ class CustomerDemo:
             f"Demo account: Login Name {TRAINING_LOGIN}, Password {TRAINING_PASSWORD}", muted=True
         )
         self.account_note = w.HTML(account)
+        self.log_out_button = w.Button(description="Log Out", button_style="primary")
+        self.log_out_button.add_class("mfa-demo-logout")
+        self.log_out_button.on_click(lambda _: self.log_out())
         self.agent_column = w.VBox([self.agent.widget])
         self.portal_column = w.VBox(
             [self.profile.widget, w.HBox([self.log_out_button]), self.login.widget],
@@ -303,11 +303,10 @@ class CustomerDemo:
 
     def reset(self) -> None:
         """Start over: a fresh portal, account, phone and screens."""
-        old = [self.agent, self.profile, self.login, self.phone]
+        old = self.body.children
         self._build()
-        for screen in old:
-            if screen is not None:
-                _close_tree(screen.widget)
+        for widget in old:
+            _close_tree(widget)
 
     # page
 

@@ -165,14 +165,17 @@ def test_the_plain_text_next_to_the_widget_is_the_step():
 def test_reset_starts_over_on_a_fresh_portal_and_closes_the_old_screens():
     demo = CustomerDemo()
     click_to_saved(demo)
-    old_portal, old_phone = demo.portal, demo.phone
+    old_portal, old_phone, old_body = demo.portal, demo.phone, demo.body.children
     demo.reset_button.click()
     assert demo.portal is not old_portal
     assert not demo.portal.status(TRAINING_LOGIN).mfa_enabled
     assert demo.clock.now() == START
     assert demo.phone.authenticator.entries == []
     assert_step(demo, 0)
-    assert old_phone.widget.comm is None  # closed: no front-end view left behind
+    # Closed: no front-end view of the old story is left behind.
+    assert old_phone.widget.comm is None
+    assert all(widget.comm is None for widget in old_body)
+    assert all(widget.comm is not None for widget in demo.body.children)
     assert demo.body.children[1] is demo.agent_column
     # The fresh portal hands out the training secret again: the run repeats exactly.
     demo.enable_mfa()
