@@ -120,7 +120,7 @@ def demo_argv(port: int | None = None, open_browser: bool = True) -> list[str]:
         "--VoilaConfiguration.strip_sources=True",
         # A customer never sees a Python traceback, whatever goes wrong.
         "--VoilaConfiguration.show_tracebacks=False",
-        # Run the notebook in a kernel while the browser is still loading the page.
+        # Keep a kernel that has already run the demo: a reload of the page shows it at once.
         "--VoilaConfiguration.preheat_kernel=True",
     ]
 
