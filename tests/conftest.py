@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,10 +20,34 @@ from mfa_kit.training import (
     TRAINING_INSTANT,
     TRAINING_LOGIN,
     TRAINING_PASSWORD,
+    TRAINING_SECRET,
     TrainingSecrets,
 )
 
 REPO = Path(__file__).resolve().parent.parent
+# The training instant as a user types it on the command line.
+TRAINING_AT_ISO = TRAINING_INSTANT.isoformat().replace("+00:00", "Z")
+
+
+def run_mfa_kit(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """``mfa-kit ARGS`` as a script calls it: a real process, its exit code, stdout and stderr."""
+    return subprocess.run(
+        [sys.executable, "-m", "mfa_kit", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def diagnose_secret(code: str, *options: str) -> subprocess.CompletedProcess[str]:
+    """``mfa-kit diagnose --secret``: the training secret and ``code`` at the training instant."""
+    return run_mfa_kit(
+        "diagnose", "--secret", TRAINING_SECRET, "--code", code, "--at", TRAINING_AT_ISO, *options
+    )
 
 
 def require_tool(name: str, env: str) -> str:

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from mfa_kit.otp import ISSUER, Totp, parse_uri
 from mfa_kit.training import TRAINING_INSTANT, TRAINING_SECRET
 
-AT_ISO = "2026-01-15T09:00:00Z"
+from .conftest import TRAINING_AT_ISO
+from .conftest import run_mfa_kit as run
+
 AT = TRAINING_INSTANT.timestamp()
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mfa_kit", *args], capture_output=True, text=True, timeout=60
-    )
-
-
 def test_code_prints_the_code_and_nothing_else():
-    result = run("code", "--secret", TRAINING_SECRET, "--at", AT_ISO)
+    result = run("code", "--secret", TRAINING_SECRET, "--at", TRAINING_AT_ISO)
     assert result.returncode == 0, result.stderr
     assert result.stdout == Totp(TRAINING_SECRET).at(AT) + "\n"
     assert result.stderr == ""
@@ -86,13 +79,7 @@ def test_scan_of_a_picture_without_a_qr_code_fails_cleanly(tmp_path):
     ],
 )
 def test_bad_arguments_give_one_line_and_exit_2(args, message, tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "mfa_kit", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-    )
+    result = run(*args, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stdout == ""
     lines = result.stderr.splitlines()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,18 +22,10 @@ from mfa_kit.training import (
     TrainingSecrets,
 )
 
-WHEN = TRAINING_INSTANT.isoformat().replace("+00:00", "Z")
+from .conftest import TRAINING_AT_ISO, diagnose_secret
+from .conftest import run_mfa_kit as run
+
 AT = TRAINING_INSTANT.timestamp()
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mfa_kit", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def assert_usage_error(result: subprocess.CompletedProcess[str], words: str) -> None:
@@ -52,7 +42,7 @@ def assert_usage_error(result: subprocess.CompletedProcess[str], words: str) -> 
 
 def test_secret_mode_json_reports_verdict_and_signed_offset():
     code = Totp(TRAINING_SECRET).at(AT + 600)
-    result = run("diagnose", "--secret", TRAINING_SECRET, "--code", code, "--at", WHEN, "--json")
+    result = diagnose_secret(code, "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["verdict"] == "CLOCK_DRIFT"
@@ -64,7 +54,7 @@ def test_secret_mode_json_reports_verdict_and_signed_offset():
 
 def test_secret_mode_text_names_the_verdict_and_the_offset():
     code = Totp(TRAINING_SECRET).at(AT - 3_600)
-    result = run("diagnose", "--secret", TRAINING_SECRET, "--code", code, "--at", WHEN)
+    result = diagnose_secret(code)
     assert result.returncode == 0, result.stderr
     assert "(TIME_ZONE)" in result.stdout
     assert "Offset: -120 time steps (-3600 s" in result.stdout
@@ -73,30 +63,8 @@ def test_secret_mode_text_names_the_verdict_and_the_offset():
 
 def test_window_limits_the_search():
     code = Totp(TRAINING_SECRET).at(AT + 2 * 3_600)
-    found = run(
-        "diagnose",
-        "--secret",
-        TRAINING_SECRET,
-        "--code",
-        code,
-        "--at",
-        WHEN,
-        "--window",
-        "3h",
-        "--json",
-    )
-    missed = run(
-        "diagnose",
-        "--secret",
-        TRAINING_SECRET,
-        "--code",
-        code,
-        "--at",
-        WHEN,
-        "--window",
-        "90m",
-        "--json",
-    )
+    found = diagnose_secret(code, "--window", "3h", "--json")
+    missed = diagnose_secret(code, "--window", "90m", "--json")
     assert json.loads(found.stdout)["offset_seconds"] == 7_200
     assert json.loads(missed.stdout)["verdict"] == "NO_MATCH"
 
@@ -105,18 +73,7 @@ def test_profile_arguments_find_google_authenticator_ignoring_the_period():
     profile = TotpProfile(period=60)
     uri = build_uri(TRAINING_SECRET, TRAINING_LOGIN, profile=profile)
     code = Authenticator(FixedClock(TRAINING_INSTANT)).add_uri(uri).code()
-    result = run(
-        "diagnose",
-        "--secret",
-        TRAINING_SECRET,
-        "--code",
-        code,
-        "--at",
-        WHEN,
-        "--period",
-        "60",
-        "--json",
-    )
+    result = diagnose_secret(code, "--period", "60", "--json")
     assert json.loads(result.stdout)["verdict"] == "APP_IGNORES_PROFILE"
 
 
@@ -131,7 +88,7 @@ def test_profile_arguments_find_google_authenticator_ignoring_the_period():
     ],
 )
 def test_a_code_that_cannot_be_a_code_is_one_line_and_exit_2(code, words):
-    result = run("diagnose", "--secret", TRAINING_SECRET, "--code", code, "--at", WHEN)
+    result = diagnose_secret(code)
     assert_usage_error(result, words)
 
 
@@ -191,6 +148,23 @@ def portal_db(tmp_path: Path) -> Path:
     return path
 
 
+def diagnose_portal(db: Path, code: str, *options: str) -> subprocess.CompletedProcess[str]:
+    """``mfa-kit diagnose --login``: the training user in ``db`` and ``code`` at the training
+    instant."""
+    return run(
+        "diagnose",
+        "--login",
+        TRAINING_LOGIN,
+        "--code",
+        code,
+        "--at",
+        TRAINING_AT_ISO,
+        "--db",
+        str(db),
+        *options,
+    )
+
+
 def snapshot(path: Path):
     with Store(path) as store:
         return store.account(TRAINING_LOGIN), store.audit()
@@ -200,18 +174,7 @@ def test_portal_mode_reads_the_database_and_changes_nothing(portal_db):
     before = snapshot(portal_db)
     fast = Authenticator(SkewedClock(FixedClock(TRAINING_INSTANT), 7 * 60))
     code = fast.enter_setup_key(TRAINING_LOGIN, TRAINING_SECRET).code()
-    result = run(
-        "diagnose",
-        "--login",
-        TRAINING_LOGIN,
-        "--code",
-        code,
-        "--at",
-        WHEN,
-        "--db",
-        str(portal_db),
-        "--json",
-    )
+    result = diagnose_portal(portal_db, code, "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["verdict"] == "CLOCK_DRIFT"
@@ -221,36 +184,12 @@ def test_portal_mode_reads_the_database_and_changes_nothing(portal_db):
 
 def test_portal_mode_sees_the_saved_code_as_reused(portal_db):
     code = Totp(TRAINING_SECRET).at(AT)
-    result = run(
-        "diagnose",
-        "--login",
-        TRAINING_LOGIN,
-        "--code",
-        code,
-        "--at",
-        WHEN,
-        "--db",
-        str(portal_db),
-        "--json",
-    )
+    result = diagnose_portal(portal_db, code, "--json")
     assert json.loads(result.stdout)["verdict"] == "REUSED_CODE"
 
 
 def test_portal_mode_google_symptom(portal_db):
-    result = run(
-        "diagnose",
-        "--login",
-        TRAINING_LOGIN,
-        "--code",
-        "123456",
-        "--at",
-        WHEN,
-        "--db",
-        str(portal_db),
-        "--symptom",
-        "google",
-        "--json",
-    )
+    result = diagnose_portal(portal_db, "123456", "--symptom", "google", "--json")
     assert json.loads(result.stdout)["verdict"] == "GOOGLE_LOGIN"
 
 

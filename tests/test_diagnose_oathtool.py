@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -16,9 +15,7 @@ import pytest
 from mfa_kit.otp import DEFAULT_PROFILE, Algorithm, TotpProfile
 from mfa_kit.training import TRAINING_INSTANT, TRAINING_SECRET
 
-from .conftest import require_tool
-
-WHEN = TRAINING_INSTANT.isoformat().replace("+00:00", "Z")
+from .conftest import diagnose_secret, require_tool
 
 # From −2 h to +2 h in uneven steps (so most shifts are not whole steps), plus ±1 h exactly.
 SHIFTS = [*range(-7_200, 7_200, 1_111), 7_200, 3_600, -3_600, -61, -7, 0, 13, 44]
@@ -53,29 +50,15 @@ def oathtool_code(oathtool: str, shift: int, profile: TotpProfile = DEFAULT_PROF
 
 
 def diagnose_json(code: str, profile: TotpProfile = DEFAULT_PROFILE) -> dict:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mfa_kit",
-            "diagnose",
-            "--secret",
-            TRAINING_SECRET,
-            "--code",
-            code,
-            "--at",
-            WHEN,
-            "--algorithm",
-            profile.algorithm.value,
-            "--digits",
-            str(profile.digits),
-            "--period",
-            str(profile.period),
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = diagnose_secret(
+        code,
+        "--algorithm",
+        profile.algorithm.value,
+        "--digits",
+        str(profile.digits),
+        "--period",
+        str(profile.period),
+        "--json",
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
