@@ -19,19 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.browser.chromium import CHROMIUM, CHROMIUM_FLAGS
+
 TARGET_S = 6.0
 ROUNDS = 3
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 FIRST_WIDGET = "button.mfa-agent-enable"
 BASELINE_WIDGET = "button.bench-button"
 LIMIT_S = 120
@@ -105,7 +96,7 @@ def _time_to_widget(browser, command: list[str], port: int, selector: str) -> tu
 
 
 def main() -> int:
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM.exists():
         print(f"cannot measure: {CHROMIUM} is not installed (apt-get install chromium)")
         return 1
     from playwright.sync_api import sync_playwright
@@ -114,7 +105,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
         notebook = Path(folder) / "button.ipynb"
         notebook.write_text(json.dumps(BASELINE_NOTEBOOK))
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         try:
             for _ in range(ROUNDS):
                 port = _free_port()

@@ -22,20 +22,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.chromium import CHROMIUM, CHROMIUM_FLAGS
 from tests.conftest import REPO
 
-CHROMIUM = Path("/usr/bin/chromium")
 REQUIRE_BROWSER = "MFA_KIT_REQUIRE_BROWSER"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 
 # A kernel plus the widget front end on a busy 2-core machine: generous, but bounded.
