@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .otp import DEFAULT_PROFILE, TotpProfile
 from .policy import DEFAULT_POLICY
@@ -18,6 +18,19 @@ from .training import TRAINING_INSTANT, TRAINING_LOGIN
 
 class TicketError(ValueError):
     """The ticket cannot be used; the message says which field and why, in one line."""
+
+
+_Choice = TypeVar("_Choice", bound=enum.Enum)
+
+
+def _choice(choices: type[_Choice], field: str, text: str) -> _Choice:
+    """The member whose value ``text`` spells, ignoring case and "_"/"-"/space differences."""
+    key = " ".join(str(text).replace("_", " ").replace("-", " ").lower().split())
+    for member in choices:
+        if member.value == key:
+            return member
+    listed = ", ".join(repr(m.value) for m in choices)
+    raise TicketError(f"{field} {text!r} is not one of {listed}")
 
 
 class Symptom(enum.Enum):
@@ -32,12 +45,7 @@ class Symptom(enum.Enum):
 
     @classmethod
     def parse(cls, text: str) -> Symptom:
-        key = " ".join(str(text).replace("_", " ").replace("-", " ").lower().split())
-        for member in cls:
-            if member.value == key:
-                return member
-        choices = ", ".join(repr(m.value) for m in cls)
-        raise TicketError(f"symptom {text!r} is not one of {choices}")
+        return _choice(cls, "symptom", text)
 
 
 class EntryRead(enum.Enum):
@@ -49,12 +57,7 @@ class EntryRead(enum.Enum):
 
     @classmethod
     def parse(cls, text: str) -> EntryRead:
-        key = " ".join(str(text).replace("_", " ").replace("-", " ").lower().split())
-        for member in cls:
-            if member.value == key:
-                return member
-        choices = ", ".join(repr(m.value) for m in cls)
-        raise TicketError(f"read_entry {text!r} is not one of {choices}")
+        return _choice(cls, "read_entry", text)
 
 
 _TICKET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
