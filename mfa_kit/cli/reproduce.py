@@ -77,6 +77,11 @@ def _reproduce(args: argparse.Namespace) -> int:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    if sys.stderr.isatty():
+        # A kernel start plus the run takes a few seconds: say so to a person at a terminal
+        # (scripts reading the output get only the result lines).
+        sys.stderr.write(f"Reproducing ticket {ticket.id} on a practice portal…\n")
+        sys.stderr.flush()
     with _kernel_chatter() as chatter:
         try:
             papermill.execute_notebook(
