@@ -414,13 +414,19 @@ def click_set_up(namespace: dict[str, Any]) -> None:
     namespace["profile"].set_up_button.click()
 
 
-def test_own_phone_save_with_the_apps_code_activates_mfa() -> None:
-    own = run(
+def save_in_notebook_05(apps: list[Authenticator]) -> Run:
+    """Notebook 05 with the trainee's own phone, up to a successful Save."""
+    done = run(
         "05_save_security_settings",
         mode="OWN_PHONE",
-        instead_of={"solution": save_with_the_app([])},
+        instead_of={"solution": save_with_the_app(apps)},
     )
-    assert own.output("exercise-check").startswith("✔ MFA is active")
+    assert done.output("exercise-check").startswith("✔ MFA is active")
+    return done
+
+
+def test_own_phone_save_with_the_apps_code_activates_mfa() -> None:
+    own = save_in_notebook_05([])
     assert "✘" not in own.output("exercise-check")
 
 
@@ -437,23 +443,9 @@ def test_own_phone_login_after_a_setup_saved_in_the_same_notebook() -> None:
     assert "✘" not in own.output("exercise-check")
 
 
-def save_in_notebook_05(apps: list[Authenticator]) -> None:
-    """Notebook 05 with the trainee's own phone, up to a successful Save."""
-    done = run(
-        "05_save_security_settings",
-        mode="OWN_PHONE",
-        instead_of={"solution": save_with_the_app(apps)},
-    )
-    assert done.output("exercise-check").startswith("✔ MFA is active")
-
-
 def test_own_phone_setup_saved_in_05_is_the_one_06_logs_in_with() -> None:
     apps: list[Authenticator] = []
-    run(
-        "05_save_security_settings",
-        mode="OWN_PHONE",
-        instead_of={"solution": save_with_the_app(apps)},
-    )
+    save_in_notebook_05(apps)
     own = run(
         "06_log_in_with_mfa",
         mode="OWN_PHONE",
@@ -465,11 +457,7 @@ def test_own_phone_setup_saved_in_05_is_the_one_06_logs_in_with() -> None:
 
 
 def test_own_phone_notebook_02_starts_over_after_a_saved_setup() -> None:
-    run(
-        "05_save_security_settings",
-        mode="OWN_PHONE",
-        instead_of={"solution": save_with_the_app([])},
-    )
+    save_in_notebook_05([])
     own = run("02_agent_enables_mfa", mode="OWN_PHONE", instead_of={"solution": do_nothing})
     assert "an agent switched it off" in own.output("starting-state")
     assert "jordan.lee: MFA not enabled; not locked" in own.output("starting-state")
@@ -478,11 +466,7 @@ def test_own_phone_notebook_02_starts_over_after_a_saved_setup() -> None:
 
 def test_own_phone_notebook_03_starts_at_set_up_after_a_saved_setup() -> None:
     apps: list[Authenticator] = []
-    run(
-        "05_save_security_settings",
-        mode="OWN_PHONE",
-        instead_of={"solution": save_with_the_app(apps)},
-    )
+    save_in_notebook_05(apps)
     own = run(
         "03_set_up_google_authenticator", mode="OWN_PHONE", instead_of={"solution": click_set_up}
     )
