@@ -7,7 +7,7 @@ import re
 import sys
 from datetime import datetime
 
-from ..otp import Algorithm, TotpProfile
+from ..otp import DEFAULT_PROFILE, DIGIT_CHOICES, Algorithm, TotpProfile
 
 EXIT_USAGE = 2
 
@@ -48,10 +48,18 @@ def parse_when(text: str) -> float:
 
 def add_profile_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--algorithm", default="sha1", type=str.lower, choices=["sha1", "sha256", "sha512"]
+        "--algorithm",
+        default=DEFAULT_PROFILE.algorithm.value,
+        type=str.lower,
+        choices=[algorithm.value for algorithm in Algorithm],
     )
-    parser.add_argument("--digits", type=int, default=6, help="6, 7 or 8")
-    parser.add_argument("--period", type=int, default=30, help="seconds per code")
+    *most, last = map(str, DIGIT_CHOICES)
+    parser.add_argument(
+        "--digits", type=int, default=DEFAULT_PROFILE.digits, help=f"{', '.join(most)} or {last}"
+    )
+    parser.add_argument(
+        "--period", type=int, default=DEFAULT_PROFILE.period, help="seconds per code"
+    )
 
 
 def profile_from(args: argparse.Namespace) -> TotpProfile:
