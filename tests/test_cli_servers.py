@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +46,10 @@ def test_lab_serves_the_course_on_loopback_and_fetches_nothing():
     assert option(argv, "LabApp.news_url") == "None"
     assert option(argv, "LabApp.check_for_updates_class") == "jupyterlab.NeverCheckForUpdate"
     assert option(argv, "LabApp.extension_manager") == "readonly"
+    # the course's own settings: JupyterLab does not ask the trainee about fetching news
+    settings = Path(option(argv, "LabApp.app_settings_dir")) / "overrides.json"
+    notification = json.loads(settings.read_text())["@jupyterlab/apputils-extension:notification"]
+    assert notification == {"fetchNews": "false", "checkForUpdates": False}
 
 
 def test_demo_serves_the_demo_notebook_on_loopback_without_code_or_tracebacks():

@@ -26,6 +26,8 @@ DEFAULT_DEMO_PORT = 8866
 PORT_RETRIES_WHEN_DEFAULT = 50
 
 JUPYTER_DATA = Path(__file__).resolve().parent.parent / "jupyter_data"
+LAB_SETTINGS = JUPYTER_DATA / "lab" / "settings"
+"""Default JupyterLab settings for the course (overrides.json): no news prompt."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -94,6 +96,8 @@ def lab_argv(port: int | None = None, open_browser: bool = True) -> list[str]:
         f"--LabApp.default_url=/lab/tree/{course.name}",
         # JupyterLab would otherwise ask the internet for news, updates and extensions.
         "--LabApp.news_url=None",
+        # …and would ask the trainee whether to fetch news: the course's settings say no.
+        f"--LabApp.app_settings_dir={LAB_SETTINGS}",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--LabApp.extension_manager=readonly",
         # Containers and CI often run as root; the server still listens on loopback only and
