@@ -37,12 +37,15 @@ def step_window_svg(
     period = policy.profile.period
     centre = int(to_unix(at) // period)
     slots: list[tuple[float, int]] = []  # (x, offset)
+    reach = SHOWN_EACH_SIDE
+    if offset_steps is not None and abs(offset_steps) == SHOWN_EACH_SIDE + 1:
+        reach += 1  # one step past the strip: draw it in line rather than past a gap
     x = _MARGIN + _CELL + _GAP
-    for offset in range(-SHOWN_EACH_SIDE, SHOWN_EACH_SIDE + 1):
+    for offset in range(-reach, reach + 1):
         slots.append((x, offset))
         x += _CELL
     width = x + _GAP + _CELL + _MARGIN
-    far = offset_steps is not None and abs(offset_steps) > SHOWN_EACH_SIDE
+    far = offset_steps is not None and abs(offset_steps) > reach
     if far:
         side_x = _MARGIN if offset_steps < 0 else x + _GAP  # type: ignore[operator]
         slots.append((side_x, offset_steps))  # type: ignore[arg-type]
