@@ -23,6 +23,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check mfa_kit tests benchmarks
+	$(BIN)/ruff format --check mfa_kit tests benchmarks
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 bench: $(STAMP)
