@@ -164,12 +164,19 @@ class Totp:
     def verify(self, code: str, at: float | int, *, window: int = 1) -> int | None:
         """The time step whose code equals ``code`` within ``window`` steps of ``at``, or None.
 
-        ``code`` must already be normalised. Every candidate is compared in constant time and
-        the loop never stops early, so timing does not tell which step matched.
+        ``code`` must already be normalised.
         """
         centre = self.step(at)
+        return self.match(code, range(centre - window, centre + window + 1))
+
+    def match(self, code: str, steps: range) -> int | None:
+        """The first step in ``steps`` whose code equals ``code``, or None.
+
+        Every candidate is compared in constant time and the loop never stops early, so
+        timing does not tell which step matched.
+        """
         matched = None
-        for step in range(centre - window, centre + window + 1):
+        for step in steps:
             if hmac.compare_digest(self.code_for_step(step), code) and matched is None:
                 matched = step
         return matched

@@ -399,7 +399,7 @@ class Portal:
         centre = totp.step(now)
         oldest = centre - self.policy.expired_lookback_steps
         newest = centre - self.policy.window_steps - 1
-        return any(totp.code_for_step(step) == code for step in range(oldest, newest + 1))
+        return totp.match(code, range(oldest, newest + 1)) is not None
 
     def _fail(
         self, account: Account, now: float, event: str, problem: errors.PortalError

@@ -162,3 +162,12 @@ def test_spaces_in_the_label_survive_a_round_trip():
     parsed = parse_uri(build_uri(TRAINING_SECRET, "Jordan Lee"))
     assert parsed.account == "Jordan Lee"
     assert "Jordan%20Lee" in parsed.uri
+
+
+def test_match_finds_the_first_matching_step_in_a_range_and_none_outside():
+    totp = Totp(TRAINING_SECRET)
+    centre = totp.step(AT)
+    code = totp.code_for_step(centre - 5)
+    assert totp.match(code, range(centre - 10, centre)) == centre - 5
+    assert totp.match(code, range(centre - 4, centre + 5)) is None
+    assert totp.match(code, range(0)) is None
