@@ -116,10 +116,15 @@ class Store:
         if path is None:
             path = default_path()
         self.path = str(path)
-        if self.path != MEMORY:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: transactions are opened explicitly in transaction().
-        self._db = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            if self.path != MEMORY:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: transactions are opened explicitly in transaction().
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+        except (OSError, sqlite3.Error) as error:
+            raise StoreError(
+                f"cannot open the practice-portal database {self.path}: {error}"
+            ) from None
         self._db.row_factory = sqlite3.Row
         try:
             self._db.execute("PRAGMA foreign_keys = ON")

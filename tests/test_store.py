@@ -75,3 +75,13 @@ def test_passwords_are_stored_only_as_scrypt_hashes(portal):
     assert verify_password(TRAINING_PASSWORD, stored)
     assert not verify_password(TRAINING_PASSWORD + "x", stored)
     assert not verify_password(TRAINING_PASSWORD, "garbage")
+
+
+def test_a_folder_or_an_unreachable_place_is_refused_with_the_path(tmp_path):
+    with pytest.raises(StoreError, match=f"cannot open the practice-portal database {tmp_path}"):
+        Store(tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError, match="cannot open the practice-portal database"):
+        Store(blocker / "portal.sqlite3")
+    assert blocker.read_text() == "not a folder"
