@@ -86,3 +86,11 @@ def test_bad_arguments_give_one_line_and_exit_2(args, message, tmp_path):
     assert len(lines) == 1, result.stderr
     assert message in lines[0]
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_version_is_printed():
+    from mfa_kit import __version__
+
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"mfa-kit {__version__}"

@@ -17,6 +17,9 @@ def build_parser() -> Parser:
     parser = Parser(
         prog="mfa-kit", description="MFA training and support kit for the Stratus Web Portal"
     )
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"mfa-kit {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
     for name in _MODULES:
