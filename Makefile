@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup lab demo test lint bench clean
+.PHONY: setup lab demo test notebooks bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,16 @@ test: $(STAMP)
 	$(BIN)/ruff check mfa_kit tests benchmarks
 	$(BIN)/ruff format --check mfa_kit tests benchmarks
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# Re-run every notebook top to bottom and store it the way strict nbval compares it: outputs
+# kept, cell tags kept, volatile metadata (widget state, timings, versions) dropped.
+notebooks: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ClearMetadataPreprocessor.enabled=True \
+		--ClearMetadataPreprocessor.preserve_nb_metadata_mask=kernelspec \
+		--ClearMetadataPreprocessor.preserve_nb_metadata_mask=title \
+		--ClearMetadataPreprocessor.preserve_cell_metadata_mask=tags \
+		notebooks/*.ipynb
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -21,7 +21,7 @@ _WIDE = {"description_width": "130px"}
 
 NOT_ENABLED_TEXT = (
     "Multi-factor authentication is not enabled for this account yet. "
-    f"{SET_UP_LABEL} appears here once a Technical Support Agent has enabled it."
+    f"{SET_UP_LABEL} appears here after a Technical Support Agent switches MFA on."
 )
 ENABLED_TEXT = (
     f"Multi-factor authentication is enabled for this account. Click {SET_UP_LABEL}, scan the "
