@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -106,7 +107,7 @@ def test_a_code_that_cannot_be_a_code_is_one_line_and_exit_2(code, words):
         ),
         (
             ["--secret", TRAINING_SECRET, "--code", "123456", "--at", "99999999999999"],
-            "out of range",
+            "1970",
         ),
         (
             ["--secret", TRAINING_SECRET, "--code", "123456", "--window", "a day"],
@@ -223,6 +224,23 @@ def test_a_file_that_is_not_a_portal_is_one_line_and_exit_2(tmp_path, content):
     result = run("diagnose", "--login", TRAINING_LOGIN, "--code", "123456", "--db", str(path))
     assert_usage_error(result, "not a practice-portal database")
     assert path.read_bytes() == content
+
+
+def test_a_foreign_sqlite_file_is_refused_and_left_exactly_as_it_was(tmp_path):
+    path = tmp_path / "notes.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE notes (body TEXT)")
+    db.close()
+    before = path.read_bytes()
+    result = run("diagnose", "--login", TRAINING_LOGIN, "--code", "123456", "--db", str(path))
+    assert_usage_error(result, "is not a practice-portal database of this mfa-kit (schema 0")
+    assert path.read_bytes() == before
+    with sqlite3.connect(path) as db:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master")]
+        assert tables == ["notes"]
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 0
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    db.close()
 
 
 # --- lint ----------------------------------------------------------------------------------

@@ -128,13 +128,9 @@ def _diagnose_login(args: argparse.Namespace, at: float, window: timedelta) -> D
     from ..store import Store, StoreError, default_path
 
     path = Path(args.db).expanduser() if args.db else default_path()
-    # Opening a missing path would create an empty portal: a diagnosis must never write.
-    if not path.is_file():
-        raise UsageError(f"no practice-portal database at {path}")
-    if path.stat().st_size == 0:
-        raise UsageError(f"{path} is empty, not a practice-portal database")
+    # Read-only: a diagnosis must never create, migrate or otherwise change a customer's file.
     try:
-        store = Store(path)
+        store = Store(path, read_only=True)
     except StoreError as problem:
         raise UsageError(str(problem)) from None
     with store:
