@@ -114,6 +114,11 @@ def test_a_code_that_cannot_be_a_code_is_one_line_and_exit_2(code, words):
             "cannot read the window",
         ),
         (["--secret", TRAINING_SECRET, "--code", "123456", "--window", "999d"], "too long"),
+        (
+            ["--secret", TRAINING_SECRET, "--code", "123456", "--window", "9" * 20 + "d"],
+            "too long",
+        ),
+        (["--secret", TRAINING_SECRET, "--code", "123456", "--window", "1" * 5000], "too long"),
         (["--secret", TRAINING_SECRET, "--code", "123456", "--digits", "5"], "digits must"),
         (["--secret", TRAINING_SECRET], "--code"),
         (["--secret", TRAINING_SECRET, "--code", "123456", "--db", "x.sqlite3"], "portal mode"),

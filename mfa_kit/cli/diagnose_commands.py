@@ -83,10 +83,13 @@ def parse_window(text: str) -> timedelta:
     match = _WINDOW.match(text or "")
     if not match:
         raise UsageError(f"cannot read the window {text!r}: use a number with h, m or s, like 24h")
-    window = timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2].lower()])
-    if window > MAX_WINDOW:
+    # Compared as a number first: a huge count would overflow timedelta (or, past 4300
+    # digits, int itself) before any check.
+    count = match[1].lstrip("0") or "0"
+    seconds = int(count) * _UNIT_SECONDS[match[2].lower()] if len(count) <= 12 else None
+    if seconds is None or seconds > MAX_WINDOW.total_seconds():
         raise UsageError(f"the window {text!r} is too long: at most {MAX_WINDOW.days} days")
-    return window
+    return timedelta(seconds=seconds)
 
 
 def _when(text: str | None) -> float:
