@@ -6,6 +6,7 @@ training runs and tests are repeatable and a phone can be given a clock that is 
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import UTC, datetime
 from typing import Protocol
@@ -32,6 +33,14 @@ def to_unix(when: float | int | datetime) -> float:
 def to_datetime(unix_seconds: float) -> datetime:
     """The UTC datetime for Unix seconds."""
     return datetime.fromtimestamp(unix_seconds, tz=UTC)
+
+
+def until_text(unix_seconds: float) -> str:
+    """When something ends, to the minute, as a person reads it: "2026-01-15 09:16 UTC".
+
+    Rounded up, so that "locked until 09:16" is never still locked at 09:16.
+    """
+    return to_datetime(math.ceil(unix_seconds / 60) * 60).strftime("%Y-%m-%d %H:%M UTC")
 
 
 class SystemClock:

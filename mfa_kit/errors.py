@@ -61,6 +61,12 @@ class WrongCurrentPassword(PortalError):
     reason = "wrong_current_password"
 
 
+class MfaLoginRequired(PortalError):
+    """Replacing an authenticator in force needs a login that passed the Security code."""
+
+    reason = "mfa_login_required"
+
+
 class LoginTimedOut(PortalError):
     reason = "login_timed_out"
 

@@ -21,6 +21,7 @@ class SecurityPolicy:
     expired_lookback_steps: how far back a code is still recognised, to say "expired"
         rather than "wrong" (it is refused either way).
     login_timeout_minutes: how long the Security code screen waits after the password step.
+    session_hours: how long a login lasts (it can replace the authenticator meanwhile).
     profile: the TOTP profile the portal issues (SHA1/6/30 is what Google Authenticator uses).
     """
 
@@ -29,6 +30,7 @@ class SecurityPolicy:
     window_steps: int = 1
     expired_lookback_steps: int = 10
     login_timeout_minutes: int = 5
+    session_hours: int = 8
     profile: TotpProfile = DEFAULT_PROFILE
 
     @property
@@ -38,6 +40,10 @@ class SecurityPolicy:
     @property
     def login_timeout_seconds(self) -> int:
         return self.login_timeout_minutes * 60
+
+    @property
+    def session_seconds(self) -> int:
+        return self.session_hours * 3600
 
 
 DEFAULT_POLICY = SecurityPolicy()

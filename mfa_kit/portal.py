@@ -9,13 +9,14 @@ the outcome and the audit event in one transaction.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NoReturn
 
 from . import errors
-from .clock import Clock, SystemClock, to_datetime
+from .clock import Clock, SystemClock, until_text
 from .otp import ISSUER, MalformedCode, Totp, build_uri, generate_secret, normalise_code
 from .passwords import burn_equal_time, hash_password, verify_password
 from .policy import DEFAULT_POLICY, SecurityPolicy
@@ -33,6 +34,11 @@ MFA_NOT_ENABLED_MESSAGE = (
     "Ask a Technical Support Agent to enable it first."
 )
 
+REPLACE_NEEDS_MFA_LOGIN_MESSAGE = (
+    "Google Authenticator is already set up on this account. To replace it, log in with your "
+    "current Security code first; if the phone is lost, ask a Technical Support Agent to reset MFA."
+)
+
 GOOGLE_LOGIN_MESSAGE = (
     "Log in with Google signs you in with a Google account; it does not use your "
     "authenticator code. To log in with MFA, type your Login Name and Password and click Log In."
@@ -41,12 +47,17 @@ GOOGLE_LOGIN_MESSAGE = (
 
 @dataclass(frozen=True)
 class Session:
-    """A user who is fully logged in."""
+    """A user who is fully logged in.
+
+    ``token`` stands for this login on the portal (only its hash is stored); showing it to
+    the portal again proves the login happened, e.g. before replacing an authenticator.
+    """
 
     login: str
     display_name: str
     at: float
     used_mfa: bool
+    token: str = field(default="", repr=False)
 
     @property
     def message(self) -> str:
@@ -61,8 +72,8 @@ class SecurityCodeChallenge:
     """
 
     login: str
-    token: str
-    expires_at: float
+    token: str = field(repr=False)
+    expires_at: float = 0.0
 
     @property
     def message(self) -> str:
@@ -105,13 +116,9 @@ class AccountStatus:
         else:
             mfa = "MFA enabled, not set up yet"
         lock = (
-            f"locked until {_clock_text(self.locked_until)}" if self.locked_until else "not locked"
+            f"locked until {until_text(self.locked_until)}" if self.locked_until else "not locked"
         )
         return f"{self.login}: {mfa}; {lock}; failed attempts in a row: {self.failures}"
-
-
-def _clock_text(unix_seconds: float) -> str:
-    return to_datetime(unix_seconds).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _token_hash(token: str) -> str:
@@ -223,6 +230,7 @@ class Portal:
                 **also,
             )
             self.store.delete_challenges(login)
+            self.store.delete_sessions(login)  # a lost phone: log it out everywhere
             self._audit(actor, login, event, "ok")
         return self.status(login)
 
@@ -235,15 +243,19 @@ class Portal:
 
     # the user's setup: Profile → Change Account Security
 
-    def start_authenticator_setup(self, login: str) -> AuthenticatorSetup:
+    def start_authenticator_setup(
+        self, login: str, *, session: Session | None = None
+    ) -> AuthenticatorSetup:
         """Set Up Google Authenticator: a new pending secret and the QR code for it.
 
         Clicking again replaces the pending secret, so an app entry scanned from the earlier
-        QR code stops matching: a common support case.
+        QR code stops matching: a common support case. Replacing an authenticator that is
+        already in force needs ``session``, a login that passed the Security code.
         """
         account = self._require(login)
         if not account.mfa_enabled:
             raise errors.MfaNotEnabled(MFA_NOT_ENABLED_MESSAGE)
+        self._require_mfa_login_to_replace(account, session, self.clock.now())
         secret = self.secret_factory()
         with self.store.transaction():
             self.store.update_account(account.login, pending_secret=secret)
@@ -252,16 +264,23 @@ class Portal:
         return AuthenticatorSetup(login=account.login, secret=secret, uri=uri)
 
     def save_security_settings(
-        self, login: str, passcode: str, current_password: str
+        self,
+        login: str,
+        passcode: str,
+        current_password: str,
+        *,
+        session: Session | None = None,
     ) -> AccountStatus:
         """Save: the Passcode must come from the QR code just shown, and the Current Password
-        must be right; otherwise nothing is saved."""
+        must be right; otherwise nothing is saved. Replacing an authenticator already in
+        force also needs ``session``, a login that passed the Security code."""
         now = self.clock.now()
         event = "security_settings_saved"
         account = self._require(login)
         self._refuse_if_locked(account, now)
         if not account.mfa_enabled:
             raise errors.MfaNotEnabled(MFA_NOT_ENABLED_MESSAGE)
+        self._require_mfa_login_to_replace(account, session, now)
         if account.pending_secret is None:
             raise errors.NoSetupInProgress(
                 "Click Set Up Google Authenticator first, scan the QR code, then type the Passcode."
@@ -275,9 +294,16 @@ class Portal:
                     "The Current Password is not correct. Nothing was saved."
                 ),
             )
-        # A new secret has never had a code accepted, so there is nothing to replay yet.
+        # A new secret has never had a code accepted, so there is nothing to replay yet;
+        # the same secret issued again keeps the record of the steps already used.
+        same_secret = account.pending_secret == account.secret
         step = self._check_code(
-            account, account.pending_secret, passcode, now, event, last_step=None
+            account,
+            account.pending_secret,
+            passcode,
+            now,
+            event,
+            last_step=account.last_step if same_secret else None,
         )
         with self.store.transaction():
             self.store.update_account(
@@ -313,7 +339,7 @@ class Portal:
             with self.store.transaction():
                 self.store.update_account(account.login, failures=0, locked_until=None)
                 self._audit(account.login, account.login, event, "ok")
-            return Session(account.login, account.display_name, now, used_mfa=False)
+                return self._start_session(account, now, used_mfa=False)
         token = secrets.token_urlsafe(24)
         expires_at = now + self.policy.login_timeout_seconds
         with self.store.transaction():
@@ -346,8 +372,26 @@ class Portal:
                 self.store.update_account(account.login, failures=0, locked_until=None)
                 self.store.delete_challenge(_token_hash(token))
                 self._audit(account.login, account.login, event, "ok")
-                return Session(account.login, account.display_name, now, used_mfa=True)
+                return self._start_session(account, now, used_mfa=True)
         self._fail(account, now, event, self._reused_code_error())
+
+    def _start_session(self, account: Account, now: float, *, used_mfa: bool) -> Session:
+        token = secrets.token_urlsafe(24)
+        self.store.add_session(
+            _token_hash(token), account.login, used_mfa, now + self.policy.session_seconds
+        )
+        return Session(account.login, account.display_name, now, used_mfa, token)
+
+    def _require_mfa_login_to_replace(
+        self, account: Account, session: Session | None, now: float
+    ) -> None:
+        """Only someone who passed the Security code may replace an authenticator in force:
+        the password alone must never be enough to move MFA to another phone."""
+        if not account.mfa_active:
+            return  # first setup: the password is the proof, as on the real portal
+        found = self.store.session(_token_hash(session.token)) if session else None
+        if found is None or found[0] != account.login or not found[1] or found[2] <= now:
+            raise errors.MfaLoginRequired(REPLACE_NEEDS_MFA_LOGIN_MESSAGE)
 
     def log_in_with_google(self) -> None:
         """The Log in with Google button: always refused here, with the reason."""
@@ -419,14 +463,18 @@ class Portal:
                 self.store.delete_challenges(account.login)
         if locked_until is not None:
             raise self._locked_error(locked_until) from problem
-        problem.attempts_left = self.policy.max_failures - failures
+        if not isinstance(problem, errors.LoginFailed):
+            # Not on the password step: an unknown Login Name has no counter, and a count
+            # shown only for real accounts would tell which Login Names exist.
+            problem.attempts_left = self.policy.max_failures - failures
         raise problem
 
     def _locked_error(self, until: float) -> errors.AccountLocked:
+        minutes = max(1, math.ceil((until - self.clock.now()) / 60))
         return errors.AccountLocked(
-            f"Too many failed attempts. This account is locked until {_clock_text(until)} "
-            f"({self.policy.lockout_minutes} minutes). "
-            "A Technical Support Agent can unlock it sooner.",
+            f"Too many failed attempts. This account is locked until {until_text(until)}: "
+            f"try again in {minutes} minute{'s' if minutes != 1 else ''}, or ask a Technical "
+            "Support Agent to unlock it sooner.",
             until,
         )
 

@@ -196,7 +196,7 @@ def _replay(ticket: Ticket) -> Situation:
         )
     if ticket.rescanned_qr:
         clock.set(at - RESCAN_BEFORE)
-        setup = portal.start_authenticator_setup(login)
+        setup = portal.start_authenticator_setup(login, session=_logged_in(portal, phone, login))
         phone.scan_qr_code(setup.qr_png())
         steps.append(
             "The customer clicked Set Up Google Authenticator again and scanned the new QR "
@@ -228,6 +228,15 @@ def _replay(ticket: Ticket) -> Situation:
     else:
         typed = ""
     return Situation(ticket, portal, clock, phone, entry, typed, steps)
+
+
+def _logged_in(portal: Portal, phone: Authenticator, login: str) -> Session:
+    """The customer logs in (with the newest entry's code when MFA is in force): the portal
+    lets only such a login replace an authenticator."""
+    attempt = portal.log_in(login, TRAINING_PASSWORD)
+    if isinstance(attempt, Session):
+        return attempt
+    return portal.submit_security_code(attempt, phone.find(login)[-1].code())
 
 
 def _set_up(portal: Portal, phone: Authenticator, login: str) -> Entry:
@@ -306,18 +315,18 @@ def _finish_the_setup(s: Situation) -> list[str]:
     _require(screen, "logging in with the older entry")
     return [
         f"Log In with the older {ISSUER} entry's code → {screen.message}",
-        *_set_up_again(s),
+        *_set_up_again(s, screen.session),
     ]
 
 
-def _set_up_again(s: Situation) -> list[str]:
+def _set_up_again(s: Situation, session: Session | None = None) -> list[str]:
     """Profile → Set Up Google Authenticator → the phone scans → Passcode, Current Password,
     Save, on the screens; then the stale entries are deleted from the app."""
     from .screens.phone import PhoneScreen
     from .screens.profile import ProfileScreen
 
     stale = list(s.phone.find(s.login))
-    profile = ProfileScreen(s.portal, s.login)
+    profile = ProfileScreen(s.portal, s.login, session)
     phone = PhoneScreen(s.phone, camera=lambda: profile.qr_png)
     profile.open_profile()
     profile.set_up_google_authenticator()

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_ENV = "MFA_KIT_DB"
 MEMORY = ":memory:"
 
@@ -46,6 +46,19 @@ CREATE TABLE audit (
 );
 CREATE INDEX audit_by_login ON audit(login, id);
 """
+
+# Each step takes a database from the version before it to the next one, in order.
+_MIGRATIONS = {
+    1: _SCHEMA,
+    2: """
+CREATE TABLE sessions (
+    token_hash  TEXT PRIMARY KEY,
+    login       TEXT NOT NULL REFERENCES accounts(login) ON DELETE CASCADE,
+    used_mfa    INTEGER NOT NULL,
+    expires_at  REAL NOT NULL
+);
+""",
+}
 
 
 class StoreError(RuntimeError):
@@ -112,15 +125,26 @@ class Store:
     :func:`default_path`.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False
+    ) -> None:
+        """``read_only`` opens an existing file without creating, migrating or changing it
+        (a diagnosis looks at a customer's portal; it never writes to it)."""
         if path is None:
             path = default_path()
         self.path = str(path)
+        self.read_only = read_only
         try:
-            if self.path != MEMORY:
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            # isolation_level=None: transactions are opened explicitly in transaction().
-            self._db = sqlite3.connect(self.path, isolation_level=None)
+            if read_only:
+                if self.path == MEMORY or not Path(self.path).is_file():
+                    raise StoreError(f"no practice-portal database at {self.path}")
+                uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+                self._db = sqlite3.connect(uri, uri=True, isolation_level=None)
+            else:
+                if self.path != MEMORY:
+                    Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                # isolation_level=None: transactions are opened explicitly in transaction().
+                self._db = sqlite3.connect(self.path, isolation_level=None)
         except (OSError, sqlite3.Error) as error:
             raise StoreError(
                 f"cannot open the practice-portal database {self.path}: {error}"
@@ -128,27 +152,40 @@ class Store:
         self._db.row_factory = sqlite3.Row
         try:
             self._db.execute("PRAGMA foreign_keys = ON")
-            if self.path != MEMORY:
-                self._db.execute("PRAGMA journal_mode = WAL")
-            self._migrate()
+            if read_only:
+                self._check_version()
+            else:
+                if self.path != MEMORY:
+                    self._db.execute("PRAGMA journal_mode = WAL")
+                self._migrate()
         except sqlite3.DatabaseError as error:
             self._db.close()
             raise StoreError(f"{self.path} is not a practice-portal database: {error}") from None
+        except StoreError:
+            self._db.close()
+            raise
+
+    def _check_version(self) -> None:
+        version = self.schema_version
+        if version != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} is not a practice-portal database of this mfa-kit "
+                f"(schema {version}, expected {SCHEMA_VERSION})"
+            )
 
     def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
-            return
+        version = self.schema_version
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} was written by a newer mfa-kit (schema {version}); "
                 f"this one reads schema {SCHEMA_VERSION}"
             )
-        with self.transaction():
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction():
+                for statement in _MIGRATIONS[target].split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {target}")
 
     @property
     def schema_version(self) -> int:
@@ -173,10 +210,13 @@ class Store:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
+            self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            # Also when COMMIT itself fails (busy, disk full): never leave the connection
+            # inside a transaction that later changes would silently join.
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
 
     # accounts
 
@@ -236,6 +276,31 @@ class Store:
             "SELECT login, expires_at FROM challenges WHERE token_hash = ?", (token_hash,)
         ).fetchone()
         return (row[0], row[1]) if row else None
+
+    # logged-in sessions
+
+    def add_session(self, token_hash: str, login: str, used_mfa: bool, expires_at: float) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO sessions (token_hash, login, used_mfa, expires_at)"
+                " VALUES (?, ?, ?, ?)",
+                (token_hash, login, int(used_mfa), expires_at),
+            )
+
+    def session(self, token_hash: str) -> tuple[str, bool, float] | None:
+        row = self._db.execute(
+            "SELECT login, used_mfa, expires_at FROM sessions WHERE token_hash = ?", (token_hash,)
+        ).fetchone()
+        return (row[0], bool(row[1]), row[2]) if row else None
+
+    def session_count(self, login: str) -> int:
+        return self._db.execute(
+            "SELECT count(*) FROM sessions WHERE login = ?", (login,)
+        ).fetchone()[0]
+
+    def delete_sessions(self, login: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM sessions WHERE login = ?", (login,))
 
     def delete_challenge(self, token_hash: str) -> None:
         with self.transaction() as db:

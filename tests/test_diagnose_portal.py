@@ -68,7 +68,7 @@ def test_locked_account_is_locked_with_the_time_it_ends(enrolled, clock):
     assert diagnosis.until == until
     assert diagnosis.offset_steps is None
     assert "Unlock" in diagnosis.fix
-    assert "09:15 UTC" in diagnosis.explanation
+    assert "09:16 UTC" in diagnosis.explanation  # 09:15:30, rounded up to the minute
     assert f"After {DEFAULT_POLICY.max_failures} wrong attempts" in diagnosis.explanation
     # Once the lock has run out, the same account is diagnosed on its code again.
     later = diagnose(enrolled, "123456", at=until + 1)
@@ -113,8 +113,11 @@ def test_code_from_the_saved_setup_step_is_reused_code_a_step_later(portal, phon
     assert diagnosis.offset_steps == -1
 
 
-def test_code_from_a_rescanned_qr_never_saved_is_pending_not_saved(enrolled, phone):
-    setup = enrolled.start_authenticator_setup(TRAINING_LOGIN)
+def test_code_from_a_rescanned_qr_never_saved_is_pending_not_saved(enrolled, phone, clock):
+    challenge = enrolled.log_in(TRAINING_LOGIN, TRAINING_PASSWORD)
+    session = enrolled.submit_security_code(challenge, phone.entries[0].code())
+    clock.advance(PERIOD)
+    setup = enrolled.start_authenticator_setup(TRAINING_LOGIN, session=session)
     new_entry = phone.scan_qr_code(setup.qr_png())  # the user stops before Save
     assert len(phone.entries) == 2
     code = new_entry.code()

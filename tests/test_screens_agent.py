@@ -112,7 +112,7 @@ def test_unlock_ends_a_lockout(enrolled: Portal) -> None:
             enrolled.log_in(TRAINING_LOGIN, "wrong")
     console = AgentConsole(enrolled)
     click(console, "find")
-    assert "locked until 2026-01-15 09:15 UTC" in console.status_text
+    assert "locked until 2026-01-15 09:16 UTC" in console.status_text
     assert console.audit_rows[-1][2:] == ("account_locked", "locked")
 
     click(console, "unlock")

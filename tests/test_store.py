@@ -85,3 +85,67 @@ def test_a_folder_or_an_unreachable_place_is_refused_with_the_path(tmp_path):
     with pytest.raises(StoreError, match="cannot open the practice-portal database"):
         Store(blocker / "portal.sqlite3")
     assert blocker.read_text() == "not a folder"
+
+
+def test_a_version_1_file_is_migrated_and_keeps_its_accounts(tmp_path):
+    from mfa_kit.store import _MIGRATIONS
+
+    path = tmp_path / "v1.sqlite3"
+    raw = sqlite3.connect(path)
+    for statement in _MIGRATIONS[1].split(";"):
+        if statement.strip():
+            raw.execute(statement)
+    raw.execute("INSERT INTO accounts (login, display_name, password_hash) VALUES ('a', 'A', 'x')")
+    raw.execute("PRAGMA user_version = 1")
+    raw.commit()
+    raw.close()
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.account("a") == Account("a", "A", "x")
+        assert store.session_count("a") == 0  # the sessions table now exists
+
+
+def test_read_only_opening_changes_nothing_and_refuses_foreign_files(tmp_path):
+    foreign = tmp_path / "notes.db"
+    raw = sqlite3.connect(foreign)
+    raw.execute("CREATE TABLE notes (x)")
+    raw.commit()
+    raw.close()
+    with pytest.raises(StoreError, match="not a practice-portal database of this mfa-kit"):
+        Store(foreign, read_only=True)
+    raw = sqlite3.connect(foreign)
+    tables = [r[0] for r in raw.execute("SELECT name FROM sqlite_master")]
+    assert tables == ["notes"]
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == 0
+    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    raw.close()
+    with pytest.raises(StoreError, match="no practice-portal database at"):
+        Store(tmp_path / "missing.sqlite3", read_only=True)
+    assert not (tmp_path / "missing.sqlite3").exists()
+
+    portal_file = tmp_path / "portal.sqlite3"
+    with Store(portal_file) as store:
+        store.insert_account(Account("a", "A", "x"))
+    with Store(portal_file, read_only=True) as store:
+        assert store.account("a") == Account("a", "A", "x")
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            store.update_account("a", failures=3)
+
+
+def test_a_commit_that_fails_is_rolled_back_and_later_changes_still_land(tmp_path):
+    path = tmp_path / "busy.sqlite3"
+    with Store(path) as store:
+        store.insert_account(Account("a", "A", "x"))
+        store._db.execute("PRAGMA journal_mode = DELETE")  # readers block the writer's commit
+        store._db.execute("PRAGMA busy_timeout = 0")
+        reader = sqlite3.connect(path, isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT * FROM accounts").fetchall()  # holds a shared lock
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            store.update_account("a", failures=1)
+        assert not store._db.in_transaction
+        reader.execute("COMMIT")
+        reader.close()
+        store.update_account("a", failures=2)
+    with Store(path) as store:
+        assert store.account("a").failures == 2

@@ -10,7 +10,7 @@ from typing import Literal
 import ipywidgets as w
 
 from ..errors import PortalError
-from ..portal import AccountStatus, AuthenticatorSetup, Portal
+from ..portal import AccountStatus, AuthenticatorSetup, Portal, Session
 from ._view import BORDER, BRAND, PORTAL_NAME, Screen, banner, heading, paragraph, show
 
 Page = Literal["home", "profile"]
@@ -39,7 +39,10 @@ SAVED_TEXT = "Your security settings were saved. MFA is now active on this accou
 class ProfileScreen(Screen):
     """The portal as ``login`` sees it after logging in."""
 
-    def __init__(self, portal: Portal, login: str) -> None:
+    def __init__(self, portal: Portal, login: str, session: Session | None = None) -> None:
+        """``session`` is the user's login; the portal asks for one that passed the
+        Security code before it lets an authenticator in force be replaced."""
+        self.session = session
         super().__init__("mfa-profile-message")
         self.portal = portal
         status = portal.status(login)
@@ -189,7 +192,7 @@ class ProfileScreen(Screen):
         """Set Up Google Authenticator: show the QR code. None when the portal refused."""
         self._go("profile")
         try:
-            setup = self.portal.start_authenticator_setup(self.login)
+            setup = self.portal.start_authenticator_setup(self.login, session=self.session)
         except PortalError as error:
             self._refused(error)
             self._refresh_section()
@@ -204,7 +207,9 @@ class ProfileScreen(Screen):
         self._go("profile")
         self.current_password.value = ""
         try:
-            status = self.portal.save_security_settings(self.login, passcode, current_password)
+            status = self.portal.save_security_settings(
+                self.login, passcode, current_password, session=self.session
+            )
         except PortalError as error:
             self._refused(error)
             self._refresh_section()
