@@ -27,8 +27,14 @@ MIN_SECRET_BITS = 128
 
 DIGIT_CHOICES = (6, 7, 8)
 ASCII_DIGITS = frozenset("0123456789")
-# What people type between groups of digits ("123 456", "123-456"); removed before checking.
-CODE_SEPARATORS = frozenset(" -\u00a0\u2009\u202f\u2010\u2011\u2012\u2013\u2212\t")
+# What people type between groups of digits ("123 456", "123-456"), and what copying a code
+# from a message drags along (line breaks, zero-width spaces); removed before checking.
+CODE_SEPARATORS = frozenset(
+    " -\u00a0\u2009\u202f\u2010\u2011\u2012\u2013\u2212\t\r\n\u200b\u200c\u200d\ufeff"
+)
+
+LAST_COUNTER = 2**64 - 1
+"""HOTP counters are 8 bytes (RFC 4226 §5.2): time steps run from 0 (1970) to this."""
 
 
 class Algorithm(enum.Enum):
@@ -107,6 +113,8 @@ def decode_secret(secret: str) -> bytes:
 
 def hotp(key: bytes, counter: int, profile: TotpProfile = DEFAULT_PROFILE) -> str:
     """RFC 4226 HOTP value of ``key`` at ``counter``, as a zero-padded string."""
+    if not 0 <= counter <= LAST_COUNTER:
+        raise ValueError("there is no code before 1970-01-01 00:00 UTC (time step 0)")
     digest = hmac.digest(key, counter.to_bytes(8, "big"), profile.algorithm.value)
     offset = digest[-1] & 0x0F
     binary = int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF
@@ -176,7 +184,8 @@ class Totp:
         timing does not tell which step matched.
         """
         matched = None
-        for step in steps:
+        # Steps before 1970 do not exist: near time 0 the window simply has fewer steps.
+        for step in range(max(steps.start, 0), min(steps.stop, LAST_COUNTER + 1)):
             if hmac.compare_digest(self.code_for_step(step), code) and matched is None:
                 matched = step
         return matched
@@ -194,7 +203,10 @@ def build_uri(
     The issuer goes both before the account in the label and in the ``issuer`` parameter;
     default algorithm, digits and period are left out, as Google's own examples do.
     """
+    decode_secret(secret)  # a broken key must not reach the URI (nor smuggle in parameters)
     for name, value in (("issuer", issuer), ("account", account)):
+        if not value:
+            raise InvalidUri(f"the {name} may not be empty")
         if ":" in value:
             raise InvalidUri(f"the {name} may not contain a colon: {value!r}")
     label = f"{quote(issuer, safe='')}:{quote(account, safe='@.')}"

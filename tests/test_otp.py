@@ -171,3 +171,18 @@ def test_match_finds_the_first_matching_step_in_a_range_and_none_outside():
     assert totp.match(code, range(centre - 10, centre)) == centre - 5
     assert totp.match(code, range(centre - 4, centre + 5)) is None
     assert totp.match(code, range(0)) is None
+
+
+def test_there_is_no_code_before_1970_and_windows_near_it_shrink():
+    totp = Totp(TRAINING_SECRET)
+    with pytest.raises(ValueError, match="no code before 1970"):
+        totp.at(-1)
+    assert totp.verify(totp.at(5), 5) == 0  # step -1 is simply not in the window
+    assert totp.match(totp.at(0), range(-10, 1)) == 0
+
+
+def test_a_broken_secret_never_reaches_a_uri():
+    with pytest.raises(InvalidSecret):
+        build_uri("JBSW&issuer=Evil", "jordan.lee")
+    with pytest.raises(InvalidUri, match="may not be empty"):
+        build_uri(TRAINING_SECRET, "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ..otp import DEFAULT_PROFILE, DIGIT_CHOICES, Algorithm, TotpProfile
 
@@ -25,13 +25,15 @@ class Parser(argparse.ArgumentParser):
 
 
 _UNIX = re.compile(r"^-?\d+(\.\d+)?$")
+LATEST = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
+"""TOTP time steps start in 1970; past 9999 no date can be printed."""
 
 
 def parse_when(text: str) -> float:
-    """WHEN: ISO 8601 with a zone (2026-01-01T09:00:00Z) or Unix seconds."""
+    """WHEN: ISO 8601 with a zone (2026-01-01T09:00:00Z) or Unix seconds, 1970 to 9999."""
     text = (text or "").strip()
     if _UNIX.match(text):
-        return float(text)
+        return _in_range(text, float(text))
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -43,7 +45,16 @@ def parse_when(text: str) -> float:
         raise UsageError(
             f"the time {text!r} has no time zone: add Z for UTC or an offset like +02:00"
         )
-    return when.timestamp()
+    try:
+        return _in_range(text, when.timestamp())
+    except (OverflowError, ValueError):  # a year-1 time with an offset falls off the calendar
+        raise UsageError(f"the time {text!r} must be between 1970 and 9999") from None
+
+
+def _in_range(text: str, unix_seconds: float) -> float:
+    if not 0 <= unix_seconds <= LATEST:  # also false for inf and nan
+        raise UsageError(f"the time {text!r} must be between 1970 and 9999")
+    return unix_seconds
 
 
 def add_profile_arguments(parser: argparse.ArgumentParser) -> None:
