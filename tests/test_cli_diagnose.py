@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -246,6 +248,50 @@ def test_a_foreign_sqlite_file_is_refused_and_left_exactly_as_it_was(tmp_path):
         assert db.execute("PRAGMA user_version").fetchone()[0] == 0
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     db.close()
+
+
+# --- arguments that are not text ---------------------------------------------------------
+
+
+def run_bytes(*args: str | bytes, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``mfa-kit ARGS`` where an argument may be raw bytes, as a shell passes $'al\\xffice'."""
+    return subprocess.run(
+        [sys.executable, "-m", "mfa_kit", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["uri", "--login", b"al\xffice", "--secret", TRAINING_SECRET], "after --login"),
+        (["code", "--secret", b"JBSWY3DP\xff"], "after --secret"),
+        (["lint", b"otpauth://totp/a?secret=JBSWY3DP\xff"], "argument 2"),
+        (["diagnose", "--secret", TRAINING_SECRET, "--code", b"12345\xff"], "after --code"),
+    ],
+)
+def test_arguments_that_are_not_utf8_are_one_line_and_exit_2(args, words):
+    result = run_bytes(*args)
+    assert_usage_error(result, f"{words} is not valid text (UTF-8)")
+    assert "JBSWY3DP" not in result.stderr  # the value itself (perhaps a secret) is not echoed
+
+
+def test_a_login_that_is_not_utf8_leaves_the_portal_and_the_disk_unchanged(portal_db, tmp_path):
+    before = snapshot(portal_db)
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run_bytes(
+        "diagnose", "--login", b"a\xff", "--code", "123456", "--db", str(portal_db), cwd=out
+    )
+    assert_usage_error(result, "the value after --login is not valid text (UTF-8)")
+    assert snapshot(portal_db) == before
+    qr = run_bytes("qr", b"otpauth://totp/\xff?secret=JBSWY3DP", "-o", "x.png", cwd=out)
+    assert_usage_error(qr, "argument 2 is not valid text (UTF-8)")
+    assert list(out.iterdir()) == []
 
 
 # --- lint ----------------------------------------------------------------------------------

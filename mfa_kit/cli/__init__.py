@@ -28,6 +28,11 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    problem = _not_text(argv)
+    if problem:
+        sys.stderr.write(f"mfa-kit: error: {problem}\n")
+        return EXIT_USAGE
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args) or 0)
@@ -36,6 +41,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def _not_text(argv: Sequence[str]) -> str | None:
+    """Why an argument is not text, or None.
+
+    Python carries bytes that are not valid UTF-8 as lone surrogates; they would fail later,
+    deep inside a command, as a traceback. The value itself is not echoed: it may be a secret.
+    """
+    for position, argument in enumerate(argv):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            before = argv[position - 1] if position else ""
+            where = (
+                f"the value after {before}"
+                if before.startswith("-")
+                else f"argument {position + 1}"
+            )
+            return f"{where} is not valid text (UTF-8): retype it"
+    return None
 
 
 if __name__ == "__main__":
