@@ -423,7 +423,8 @@ class Portal:
             if self._recently_valid(totp, code, now):
                 problem: errors.PortalError = errors.CodeExpired(
                     "That code has expired. Codes change every "
-                    f"{profile.period} seconds: type the code the app shows now."
+                    f"{profile.period} seconds: type the code the app shows now. If this "
+                    "keeps happening, set the phone's date and time to automatic."
                 )
             else:
                 problem = errors.InvalidCode(

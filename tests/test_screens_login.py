@@ -24,7 +24,8 @@ WRONG_LOGIN = "The Login Name or Password is not correct."
 WRONG_CODE = "That code is not correct. Type the code the app shows now for SpectrumVoIP."
 REUSED_CODE = "That code was already used. Wait for the app to show a new code, then type it."
 EXPIRED_CODE = (
-    "That code has expired. Codes change every 30 seconds: type the code the app shows now."
+    "That code has expired. Codes change every 30 seconds: type the code the app shows now. "
+    "If this keeps happening, set the phone's date and time to automatic."
 )
 TIMED_OUT = (
     "This login has timed out or was already used. Log in again with your Login Name and Password."

@@ -40,7 +40,8 @@ NO_SETUP = "Click Set Up Google Authenticator first, scan the QR code, then type
 WRONG_CURRENT_PASSWORD = "The Current Password is not correct. Nothing was saved."
 WRONG_CODE = "That code is not correct. Type the code the app shows now for SpectrumVoIP."
 EXPIRED_CODE = (
-    "That code has expired. Codes change every 30 seconds: type the code the app shows now."
+    "That code has expired. Codes change every 30 seconds: type the code the app shows now. "
+    "If this keeps happening, set the phone's date and time to automatic."
 )
 
 
