@@ -7,6 +7,7 @@ QR code that a phone could not read fails here too. Imaging libraries load only 
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 BOX_SIZE = 8
@@ -79,14 +80,26 @@ def decode(image: bytes | str | Path | object) -> str:
     import zxingcpp
     from PIL import Image, UnidentifiedImageError
 
+    # The header alone can claim billions of pixels, and reading them would exhaust memory.
+    # No photo of a QR code comes anywhere near PIL's warning limit, so past it is an error,
+    # checked before load().
     try:
-        if isinstance(image, (bytes, bytearray)):
-            picture = Image.open(io.BytesIO(image))
-        elif isinstance(image, (str, Path)):
-            picture = Image.open(image)
-        else:
-            picture = image
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            if isinstance(image, (bytes, bytearray)):
+                picture = Image.open(io.BytesIO(image))
+            elif isinstance(image, (str, Path)):
+                picture = Image.open(image)
+            else:
+                picture = image
+        width, height = picture.size
+        if width * height > Image.MAX_IMAGE_PIXELS:
+            raise Image.DecompressionBombError(f"{width}x{height} pixels")
         picture.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise QrDecodeError(
+            "the picture is too large to read: crop or shrink it to the QR code"
+        ) from None
     except (OSError, UnidentifiedImageError) as error:
         raise QrDecodeError(f"not a picture that can be read: {error}") from None
     found = zxingcpp.read_barcodes(picture.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
