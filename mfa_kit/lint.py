@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .otp import (
     DEFAULT_PROFILE,
@@ -30,6 +30,11 @@ MAX_READABLE_QR_VERSION = 10
 phone camera to read at arm's length; the portal's own URIs need about version 5."""
 
 _APP = "Google Authenticator"
+
+_MAX_NUMBER_DIGITS = 9
+"""digits= and period= longer than this are nonsense; checked before int() is asked."""
+
+_MAX_QUOTED = 20
 
 
 class Severity(enum.Enum):
@@ -79,7 +84,10 @@ def lint_uri(uri: str) -> list[Finding]:
     findings += _profile_findings(parsed)
     findings += _label_findings(parsed)
     findings += _secret_findings(parsed.secret)
-    findings += _qr_findings(parsed.uri)
+    text_findings = _text_findings(text)
+    findings += text_findings
+    if not text_findings:  # text that is not UTF-8 cannot be put in a QR code to measure it
+        findings += _qr_findings(parsed.uri)
     return sorted(findings, key=lambda f: f.severity is not Severity.ERROR)
 
 
@@ -113,7 +121,24 @@ def _profile_findings(parsed: OtpUri) -> list[Finding]:
         raw = getattr(parsed, name)
         if raw is None:
             continue
-        if not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+        if not (raw.isascii() and raw.isdigit()):
+            found.append(
+                Finding(
+                    Severity.ERROR,
+                    f"{name}-invalid",
+                    f"{name}={_shortened(raw)} is not a whole number.",
+                )
+            )
+        # Length first: int() refuses strings past 4300 digits, and no app reads such a value.
+        elif len(raw.lstrip("0")) > _MAX_NUMBER_DIGITS:
+            found.append(
+                Finding(
+                    Severity.ERROR,
+                    f"{name}-invalid",
+                    f"{name}={_shortened(raw)} is far too large to be a number of {name}.",
+                )
+            )
+        elif int(raw) == 0:
             found.append(
                 Finding(Severity.ERROR, f"{name}-invalid", f"{name}={raw} is not a whole number.")
             )
@@ -127,6 +152,28 @@ def _profile_findings(parsed: OtpUri) -> list[Finding]:
                 )
             )
     return found
+
+
+def _shortened(raw: str) -> str:
+    """A value as a finding quotes it: long ones cut, so one finding stays one readable line."""
+    return raw if len(raw) <= _MAX_QUOTED else f"{raw[:_MAX_QUOTED]}… ({len(raw)} characters)"
+
+
+def _text_findings(text: str) -> list[Finding]:
+    """Bytes that are not UTF-8, raw or %-escaped, cannot be shown as an entry's name."""
+    try:
+        text.encode("utf-8")
+        unquote(text, errors="strict")
+    except UnicodeError:
+        return [
+            Finding(
+                Severity.ERROR,
+                "not-utf8",
+                "The URI contains bytes that are not UTF-8 text (raw or %-escaped): apps "
+                "show them as garbage or refuse the entry. Use UTF-8 for the label and issuer.",
+            )
+        ]
+    return []
 
 
 def _label_findings(parsed: OtpUri) -> list[Finding]:

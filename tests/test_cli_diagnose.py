@@ -313,6 +313,16 @@ def test_lint_with_findings_exits_1_and_lists_them():
     assert [f["check"] for f in json.loads(as_json.stdout)["findings"]] == ["period-ignored"]
 
 
+def test_lint_of_a_number_with_thousands_of_digits_is_a_finding_and_exit_1():
+    result = run("lint", f"otpauth://totp/A:b?secret={TRAINING_SECRET}&digits={'1' * 5000}")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.splitlines()[0] == (
+        f"error: digits={'1' * 20}… (5000 characters) is far too large to be a number of digits."
+    )
+    assert "Traceback" not in result.stdout
+
+
 @pytest.mark.parametrize(
     "uri, words",
     [

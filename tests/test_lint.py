@@ -49,6 +49,29 @@ def test_unreadable_parameters_are_errors(extra, check):
     assert checks(f"{CLEAN}&{extra}") == {check: Severity.ERROR}
 
 
+@pytest.mark.parametrize("name", ["digits", "period"])
+def test_a_number_with_thousands_of_digits_is_an_error_not_a_crash(name):
+    found = lint_uri(f"{CLEAN}&{name}={'1' * 5000}")
+    # 5000 characters also make a QR code too dense to read: that finding is right too.
+    assert [(f.check, f.severity) for f in found] == [
+        (f"{name}-invalid", Severity.ERROR),
+        ("qr-too-dense", Severity.WARNING),
+    ]
+    assert (
+        found[0].message
+        == f"{name}={'1' * 20}… (5000 characters) is far too large to be a number of {name}."
+    )
+
+
+@pytest.mark.parametrize(
+    "account", ["al\udcffice", "al%FFice"], ids=["surrogate escape", "percent-escaped byte"]
+)
+def test_a_label_that_is_not_utf8_is_named_as_such(account):
+    found = lint_uri(f"otpauth://totp/{ISSUER}:{account}?secret={TRAINING_SECRET}&issuer={ISSUER}")
+    assert [(f.check, f.severity) for f in found] == [("not-utf8", Severity.ERROR)]
+    assert "not UTF-8 text" in found[0].message
+
+
 def test_space_in_the_label_is_a_warning():
     uri = f"otpauth://totp/Spectrum%20VoIP:jordan%20lee?secret={TRAINING_SECRET}&issuer=Spectrum%20VoIP"
     found = lint_uri(uri)
