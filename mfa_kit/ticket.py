@@ -4,10 +4,11 @@ Owns loading and checking a ticket YAML file into a frozen Ticket, one sentence 
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -63,6 +64,13 @@ class EntryRead(enum.Enum):
 _TICKET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _LOGIN = re.compile(r"^[^\s:]+$")
 _MAX_OFFSET_SECONDS = 7 * 24 * 3600
+
+# A ticket's history starts days before typed_at (scenarios.SET_UP_BEFORE, 3 days), the phone
+# may be up to _MAX_OFFSET_SECONDS off, and the diagnosis searches a day either side: a year
+# of margin keeps every one of those instants between 1970 (step 0) and 9999 (the last year
+# a datetime can show).
+EARLIEST_TYPED_AT = datetime(1971, 1, 1, tzinfo=UTC)
+LATEST_TYPED_AT = datetime(9999, 1, 1, tzinfo=UTC)
 """A phone a week off is a different problem; anything larger is surely a typo."""
 
 
@@ -228,7 +236,7 @@ def load(path: str | Path) -> Ticket:
     except (OSError, UnicodeDecodeError) as problem:
         raise TicketError(f"{source}: cannot read it ({problem.__class__.__name__})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_ticket_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as problem:
         mark = getattr(problem, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -240,6 +248,29 @@ def load(path: str | Path) -> Ticket:
         return from_mapping(data)
     except TicketError as problem:
         raise TicketError(f"{source}: {problem}") from None
+
+
+@dataclass(frozen=True)
+class _UnreadableTime:
+    """An unquoted YAML timestamp that is no real time (offset +25:00, February 30), kept so
+    the field reader can name its field; PyYAML itself would raise a bare ValueError."""
+
+    text: str
+
+
+@functools.cache
+def _ticket_loader() -> type:
+    import yaml
+
+    class TicketLoader(yaml.SafeLoader):
+        def timestamp(self, node: Any) -> Any:
+            try:
+                return self.construct_yaml_timestamp(node)
+            except (ValueError, OverflowError):
+                return _UnreadableTime(node.value)
+
+    TicketLoader.add_constructor("tag:yaml.org,2002:timestamp", TicketLoader.timestamp)
+    return TicketLoader
 
 
 def example(**changes: Any) -> Ticket:
@@ -284,6 +315,11 @@ def _login(field: str, value: Any) -> str:
 def _aware_time(field: str, value: Any) -> datetime:
     # YAML turns an unquoted timestamp into a datetime (naive when it has no zone) and a bare
     # date into a date: both are accepted only when the zone is known.
+    if isinstance(value, _UnreadableTime):
+        raise TicketError(
+            f"{field} {value.text} is not a real time: check the date, and that the zone "
+            "offset is under 24 hours"
+        )
     if isinstance(value, datetime):
         when = value
     elif isinstance(value, date):
@@ -301,6 +337,11 @@ def _aware_time(field: str, value: Any) -> datetime:
     if when.tzinfo is None or when.utcoffset() is None:
         raise TicketError(
             f"{field} {when.isoformat()} has no time zone: add Z for UTC or an offset like +02:00"
+        )
+    if not EARLIEST_TYPED_AT <= when < LATEST_TYPED_AT:
+        raise TicketError(
+            f"{field} {when.isoformat()} is out of range: it must be in the years "
+            f"{EARLIEST_TYPED_AT.year} to {LATEST_TYPED_AT.year - 1}"
         )
     return when
 

@@ -215,8 +215,26 @@ def reproduce(*args: str) -> int:
             "typed_at: '2026-01-15T09:00:00Z'\nfailed_attempts_before: 5\ncode_used_before: true\n",
             "this history cannot happen on the portal: Too many failed attempts.",
         ),
+        (
+            "id: T-9\nlogin: jordan.lee\nsymptom: code rejected\n"
+            "typed_at: 2026-01-15T09:00:00+25:00\n",
+            "typed_at 2026-01-15T09:00:00+25:00 is not a real time",
+        ),
+        (
+            "id: T-9\nlogin: jordan.lee\nsymptom: code rejected\ntyped_at: 1970-01-01T00:00:10Z\n",
+            "typed_at 1970-01-01T00:00:10+00:00 is out of range",
+        ),
     ],
-    ids=["bad-yaml", "missing-field", "no-zone", "code-as-number", "unknown-verdict", "impossible"],
+    ids=[
+        "bad-yaml",
+        "missing-field",
+        "no-zone",
+        "code-as-number",
+        "unknown-verdict",
+        "impossible",
+        "offset-25h",
+        "before-1971",
+    ],
 )
 def test_a_bad_ticket_is_one_line_exit_2_and_no_report(
     tmp_path, monkeypatch, capsys, text, message

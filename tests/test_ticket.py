@@ -128,6 +128,16 @@ def test_each_missing_required_field_is_named(name):
         ({"typed_at": TRAINING_INSTANT.date()}, "typed_at 2026-01-15 is a date: add the time"),
         ({"typed_at": "yesterday"}, "typed_at 'yesterday' is not an ISO 8601 time"),
         ({"typed_at": 1768467600}, "typed_at must be an ISO 8601 time with a zone, not a number"),
+        (
+            {"typed_at": "1970-01-01T00:00:10Z"},
+            "typed_at 1970-01-01T00:00:10+00:00 is out of range: it must be in the years 1971 "
+            "to 9998",
+        ),
+        (
+            {"typed_at": "9999-12-31T23:59:59Z"},
+            "typed_at 9999-12-31T23:59:59+00:00 is out of range",
+        ),
+        ({"typed_at": "0001-01-01T00:00:00+01:00"}, "typed_at 0001-01-01T00:00:00+01:00 is out"),
         ({"reported_code": 12345}, "reported_code must be quoted text like '012345'"),
         ({"reported_code": True}, "reported_code must be quoted text"),
         ({"reported_code": "1" * 40}, "reported_code must be at most 32 printable characters"),
@@ -179,6 +189,20 @@ def test_each_invalid_field_gets_one_sentence_naming_it(change, message):
         (
             "id: T-1\nlogin: jordan.lee\nsymptom: code rejected\ntyped_at: 2026-01-15T09:00:00\n",
             "typed_at 2026-01-15T09:00:00 has no time zone",
+        ),
+        (
+            "id: T-1\nlogin: jordan.lee\nsymptom: code rejected\n"
+            "typed_at: 2026-01-15T09:00:00+25:00\n",
+            "typed_at 2026-01-15T09:00:00+25:00 is not a real time: check the date, and that the "
+            "zone offset is under 24 hours",
+        ),
+        (
+            "id: T-1\nlogin: jordan.lee\nsymptom: code rejected\ntyped_at: 2026-02-30T09:00:00Z\n",
+            "typed_at 2026-02-30T09:00:00Z is not a real time",
+        ),
+        (
+            "id: T-1\nlogin: jordan.lee\nsymptom: code rejected\ntyped_at: 1970-01-01T00:00:10Z\n",
+            "typed_at 1970-01-01T00:00:10+00:00 is out of range",
         ),
     ],
 )
