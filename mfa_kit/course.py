@@ -70,6 +70,11 @@ _PROFILE_STEPS = (
     "code into Passcode and the password into Current Password, click Save, and read the "
     "message under Save"
 )
+# Missing QR code: only the step that makes one, not the whole procedure up to Save.
+_ASK_FOR_THE_QR_CODE = (
+    "On the Profile page click your name → Profile → Set Up Google Authenticator. "
+    "Do not click Save yet."
+)
 _EXPECTATIONS: dict[str, _Expectation] = {
     "mfa_enabled": _Expectation(
         lambda v: "MFA is enabled on the account" if v else "MFA is not enabled on the account",
@@ -81,7 +86,7 @@ _EXPECTATIONS: dict[str, _Expectation] = {
     ),
     "setup_pending": _Expectation(
         lambda v: "a QR code is waiting to be saved" if v else "no unsaved QR code is waiting",
-        lambda v: _PROFILE_STEPS,
+        lambda v: _ASK_FOR_THE_QR_CODE if v else _PROFILE_STEPS,
     ),
     "failures": _Expectation(
         lambda v: f"failed attempts in a row: {v}",

@@ -45,6 +45,8 @@ class Situation:
     typed_code: str
     steps: list[str] = field(default_factory=list)
     """What happened before the ticket, in order, as sentences."""
+    read_at: float | None = None
+    """When (real time) the customer read the code off the app; None: when they typed it."""
 
     @property
     def login(self) -> str:
@@ -121,13 +123,21 @@ class Situation:
         return waited
 
     def describe_phone(self) -> str:
-        """The phone as the customer would read it out: clock, then each entry and its code."""
+        """The phone as the customer saw it when they read the code: its clock, then each
+        entry and the code it showed at that moment."""
         offset = self.phone_clock.offset_seconds
-        clock = to_datetime(self.phone_clock.now()).strftime("%H:%M:%S UTC")
-        lines = [f"Phone clock: {clock} ({offset:+.0f} s against the real time)"]
+        read = self.typed_at if self.read_at is None else self.read_at
+        # The phone's own time when the code was read: the moment its screen is shown for.
+        shown_at = read + offset
+        clock = to_datetime(shown_at).strftime("%H:%M:%S UTC")
+        line = f"Phone clock: {clock} ({offset:+.0f} s against the real time)"
+        if read != self.typed_at:
+            line += f", when the code was read, {self.typed_at - read:.0f} s before it was typed"
+        lines = [line]
         for entry in self.phone.entries:
             mark = "  <- read this one" if entry is self.entry else ""
-            lines.append(f"  {entry.name}: {format_code(entry.code())}{mark}")
+            code = Totp(entry.secret, entry.profile).at(shown_at)
+            lines.append(f"  {entry.name}: {format_code(code)}{mark}")
         if not self.phone.entries:
             lines.append(f"  (no {ISSUER} entry)")
         return "\n".join(lines)
@@ -207,6 +217,7 @@ def _replay(ticket: Ticket) -> Situation:
         _fail_repeatedly(portal, login, ticket.failed_attempts_before)
         steps.append(f"{ticket.failed_attempts_before} wrong attempts in a row just before.")
     reused: str | None = None
+    read_at = at - ticket.seconds_before_typing
     if ticket.code_used_before:
         clock.set(at - REUSED_BEFORE)
         # The earlier login used the entry of the setup in force, whichever one is read now.
@@ -214,6 +225,7 @@ def _replay(ticket: Ticket) -> Situation:
         reused = next(e for e in phone.find(login) if e.secret == active).code()
         challenge = portal.log_in(login, TRAINING_PASSWORD)
         portal.submit_security_code(challenge, reused)  # type: ignore[arg-type]
+        read_at = at - REUSED_BEFORE
         steps.append(f"{REUSED_BEFORE} seconds earlier the same code logged the customer in.")
     clock.set(at)
     phone_clock.offset_seconds = ticket.phone_clock_offset_seconds
@@ -223,11 +235,10 @@ def _replay(ticket: Ticket) -> Situation:
     elif reused is not None:
         typed = reused
     elif entry is not None:
-        read_at = phone_clock.now() - ticket.seconds_before_typing
-        typed = Totp(entry.secret, entry.profile).at(read_at)
+        typed = Totp(entry.secret, entry.profile).at(read_at + phone_clock.offset_seconds)
     else:
         typed = ""
-    return Situation(ticket, portal, clock, phone, entry, typed, steps)
+    return Situation(ticket, portal, clock, phone, entry, typed, steps, read_at)
 
 
 def _logged_in(portal: Portal, phone: Authenticator, login: str) -> Session:
@@ -473,8 +484,8 @@ _CASES = (
     example(
         expected_verdict="EXPIRED",
         id="expired",
-        summary="Wrote the code down, then typed it a minute later.",
-        seconds_before_typing=75,
+        summary="Wrote the code down, then typed it a minute and a half later.",
+        seconds_before_typing=90,
     ),
     example(
         expected_verdict="MALFORMED",

@@ -54,7 +54,7 @@ def step_window_svg(
         f' viewBox="0 0 {width} {_TOP + _HEIGHT + 40}" style="{_FONT}">',
         f'<text x="{_MARGIN}" y="14" font-size="12" fill="#333">Time steps of {period} s'
         f" around {escape(_clock(to_unix(at)))} UTC, when the code was typed."
-        " Green: accepted now; amber: refused as expired.</text>",
+        " Green: accepted now (each code once); amber: refused as expired.</text>",
     ]
     if far:
         dots_x = (_MARGIN + _CELL + _GAP / 2) if offset_steps < 0 else (x + _GAP / 2)  # type: ignore[operator]

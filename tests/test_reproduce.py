@@ -15,6 +15,7 @@ from mfa_kit.cli import main
 from mfa_kit.cli.reproduce import DIAGNOSIS_TAG, read_diagnosis
 from mfa_kit.diagnose import Verdict
 from mfa_kit.errors import CodeAlreadyUsed, CodeExpired, InvalidCode
+from mfa_kit.otp import ISSUER, format_code
 from mfa_kit.scenarios import CATALOGUE, build, situation, troubleshoot, verdict_line
 from mfa_kit.ticket import EntryRead, load
 from mfa_kit.training import TRAINING_INSTANT, TRAINING_LOGIN, TRAINING_SECRET
@@ -90,6 +91,25 @@ def test_the_reused_code_is_the_one_that_logged_in_moments_before():
     s.apply_fix(s.diagnose())
     assert s.clock.now() == AT + 0  # the next step had already begun: no wait needed
     assert s.log_in().stage == "logged_in"
+
+
+@pytest.mark.parametrize(("verdict", "before"), [(Verdict.REUSED_CODE, 10), (Verdict.EXPIRED, 90)])
+def test_the_phone_is_shown_as_it_was_when_the_code_was_read(verdict, before):
+    s = situation(verdict)
+    shown = s.describe_phone().splitlines()
+    assert shown[0].endswith(f", when the code was read, {before} s before it was typed")
+    read_line = next(line for line in shown if line.endswith("<- read this one"))
+    # The code marked as read is the very code the customer typed.
+    assert (
+        read_line == f"  {ISSUER} ({TRAINING_LOGIN}): {format_code(s.typed_code)}  <- read this one"
+    )
+
+
+def test_the_phone_is_shown_at_the_typing_moment_when_the_code_was_read_then():
+    s = situation(Verdict.CLOCK_DRIFT)
+    assert s.describe_phone().splitlines()[0] == (
+        "Phone clock: 09:02:30 UTC (+150 s against the real time)"
+    )
 
 
 def test_an_expired_code_is_refused_as_expired():

@@ -105,6 +105,22 @@ def test_verdict_says_what_is_right_and_where_to_look_when_not() -> None:
     assert "Passcode" in second and "Current Password" in second
 
 
+def test_a_missing_qr_code_points_at_set_up_only_and_a_waiting_one_at_save() -> None:
+    course = Course().with_user().with_mfa_enabled()
+
+    missing = course.verdict(setup_pending=True)
+    assert not missing.ok
+    assert str(missing).splitlines()[0] == (
+        "✘ expected: a QR code is waiting to be saved — On the Profile page click your name → "
+        "Profile → Set Up Google Authenticator. Do not click Save yet."
+    )
+    course.portal.start_authenticator_setup(TRAINING_LOGIN)
+    waiting = course.verdict(setup_pending=False)
+    assert not waiting.ok
+    assert "click Save" in str(waiting).splitlines()[0]
+    assert course.verdict(setup_pending=True).ok
+
+
 def test_verdict_follows_the_portal_as_it_changes() -> None:
     course = Course().with_user().with_mfa_enabled()
     for _ in range(5):
