@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from .clock import to_datetime, to_unix
+from .clock import to_datetime, to_unix, until_text
 from .errors import AccountNotFound
 from .offsets import DEFAULT_WINDOW, find_offsets, window_steps_for
 from .otp import (
@@ -49,6 +49,17 @@ multiple points at a wrong time zone (or a clock set by hand) rather than slow d
 
 MAX_TIME_ZONE_GAP_SECONDS = 26 * 3600
 """The widest gap between two time zones (UTC−12 to UTC+14)."""
+
+COINCIDENCE_LIMIT = 0.02
+"""The largest chance accepted that a wrong code matches as near to the typed time as the
+nearest match did. A random code of d digits matches one of the 2n+1 steps within n of the
+typed time with chance (2n+1)/10**d, so a search wide enough (days, for six digits) finds
+a match somewhere quite often (about one wrong code in six over 30 days). Judging the nearest
+match, not the window, keeps every explainable band confident: a valid, expired,
+minutes-off or time-zone match (up to 26 h: under 0.7 %) and a date up to three days off
+(2 %). Beyond that the match is reported as the likely coincidence it is, as NO_MATCH with
+the far match named, rather than as a confident CLOCK_DRIFT that sends the customer to
+fix a clock that is right."""
 
 GOOGLE_SYMPTOM = "google"
 """A ticket symptom mentioning this word means the customer used Log in with Google."""
@@ -360,6 +371,33 @@ def _classify(offsets: list[int], profile: TotpProfile, policy: SecurityPolicy) 
     )
 
 
+def chance_of_a_match_within(offset_steps: int, digits: int) -> float:
+    """The chance that a wrong code of ``digits`` digits matches at least this near."""
+    return (2 * abs(offset_steps) + 1) / 10**digits
+
+
+def _coincidence(offset_steps: int, profile: TotpProfile) -> Diagnosis | None:
+    """NO_MATCH naming the nearest match when it is too far out to be evidence, else None."""
+    chance = chance_of_a_match_within(offset_steps, profile.digits)
+    if chance <= COINCIDENCE_LIMIT:
+        return None
+    seconds = offset_steps * profile.period
+    return Diagnosis(
+        Verdict.NO_MATCH,
+        explanation=(
+            "The code does not match this account's authenticator near when it was typed. "
+            f"The nearest time it matches is {describe_duration(seconds)} "
+            f"{'later' if seconds > 0 else 'earlier'}, but a wrong code matches that near by "
+            f"chance about one time in {round(1 / chance)}, so that is no evidence of a clock "
+            "problem: it was most likely misread, or it comes from an entry for something else."
+        ),
+        fix=(
+            f"{Verdict.NO_MATCH.fix} If the phone's date or time is visibly wrong, turn on "
+            "automatic date and time first."
+        ),
+    )
+
+
 def _app_reading(key: bytes, code: str, at: float, window: timedelta) -> list[int]:
     """Offsets at which ``code`` is the Google Authenticator (default profile) code."""
     try:
@@ -424,9 +462,11 @@ def diagnose_code(
             not offsets
             or abs(app_offsets[0]) * DEFAULT_PROFILE.period < abs(offsets[0]) * profile.period
         ):
-            return _app_ignores_profile(app_offsets, profile)
+            return _coincidence(app_offsets[0], DEFAULT_PROFILE) or _app_ignores_profile(
+                app_offsets, profile
+            )
     if offsets:
-        return _classify(offsets, profile, policy)
+        return _coincidence(offsets[0], profile) or _classify(offsets, profile, policy)
     return Diagnosis(
         Verdict.NO_MATCH,
         explanation=(
@@ -486,7 +526,7 @@ def _locked(account: Account, at: float, policy: SecurityPolicy) -> Diagnosis | 
         until=until,
         explanation=(
             f"After {policy.max_failures} wrong attempts in a row the account locked itself "
-            f"to stop guessing. It stays locked until {to_datetime(until):%Y-%m-%d %H:%M} UTC, and "
+            f"to stop guessing. It stays locked until {until_text(until)}, and "
             "until then no code is accepted, even a correct one."
         ),
     )

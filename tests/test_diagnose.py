@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import random
 from datetime import timedelta
 
 import pyotp
@@ -12,8 +13,10 @@ import pytest
 from mfa_kit.authenticator import STRICT_APP, Authenticator
 from mfa_kit.clock import FixedClock, SkewedClock, to_unix
 from mfa_kit.diagnose import (
+    COINCIDENCE_LIMIT,
     Diagnosis,
     Verdict,
+    chance_of_a_match_within,
     describe_duration,
     diagnose_code,
     find_offsets,
@@ -322,3 +325,61 @@ def test_offsets_wider_than_any_two_time_zones_are_drift():
     assert time_zone_multiple(26 * 3_600, PERIOD) == 52
     assert time_zone_multiple(27 * 3_600, PERIOD) is None
     assert time_zone_multiple(24 * 3_600, PERIOD) is None
+
+
+# --- a wide search finds wrong codes by chance ---------------------------------------------
+
+WIDE = timedelta(days=30)
+
+
+def test_a_minutes_off_phone_is_still_clock_drift_in_the_widest_search():
+    diagnosis = diagnose_code(TRAINING_SECRET, phone_code(7 * 60), AT, window=WIDE)
+    assert (diagnosis.verdict, diagnosis.offset_seconds) == (Verdict.CLOCK_DRIFT, 420)
+
+
+def test_a_far_match_is_reported_as_a_likely_coincidence_not_a_clock():
+    centre = int(AT // PERIOD)
+    far = 12 * 86_400 // PERIOD + 7  # 12 days and 3.5 minutes ahead
+    by_code = _steps_by_code(centre, far)
+    code = Totp(TRAINING_SECRET).code_for_step(centre + far)
+    assert by_code[code] == [centre + far]  # the only match: any nearer would be chosen first
+    diagnosis = diagnose_code(TRAINING_SECRET, code, AT, window=WIDE)
+    assert diagnosis.verdict is Verdict.NO_MATCH
+    assert diagnosis.offset_steps is None and not diagnosis.ambiguous
+    assert (
+        "The nearest time it matches is 12 days 3 minutes 30 seconds later, but a wrong code "
+        "matches that near by chance about one time in 14, so that is no evidence of a clock "
+        "problem"
+    ) in diagnosis.explanation
+    assert diagnosis.fix.endswith("turn on automatic date and time first.")
+    assert_no_secret_or_code(diagnosis, code)
+
+
+def test_random_codes_in_a_30_day_search_are_rarely_a_confident_clock_verdict():
+    """Codes that match by chance somewhere in 30 days (where is uniform): only the few that
+    happen to fall near the typed time may get a clock verdict. A fixed seed, so no flakes;
+    a full scan costs 0.1 s, so 30 codes rather than hundreds."""
+    rng = random.Random(20260115)
+    centre = int(AT // PERIOD)
+    reach = window_steps_for(WIDE)
+    by_code = _steps_by_code(centre, reach)
+    confident = 0
+    for _ in range(30):
+        code = Totp(TRAINING_SECRET).code_for_step(centre + rng.randint(-reach, reach))
+        nearest = min((step - centre for step in by_code[code]), key=lambda o: (abs(o), o))
+        diagnosis = diagnose_code(TRAINING_SECRET, code, AT, window=WIDE)
+        if chance_of_a_match_within(nearest, DEFAULT_PROFILE.digits) > COINCIDENCE_LIMIT:
+            assert diagnosis.verdict is Verdict.NO_MATCH, nearest
+            assert "no evidence of a clock problem" in diagnosis.explanation
+        else:
+            assert diagnosis.offset_steps == nearest
+            confident += 1
+    assert 0 < confident <= 5  # before the chance check all 30 were clock verdicts
+
+
+@pytest.mark.parametrize(
+    ("steps", "chance"), [(0, 1e-6), (1, 3e-6), (2_880, 0.005761), (5_000, 0.010001)]
+)
+def test_chance_of_a_match_counts_both_sides_and_the_step_itself(steps, chance):
+    assert chance_of_a_match_within(steps, 6) == pytest.approx(chance)
+    assert chance_of_a_match_within(-steps, 6) == pytest.approx(chance)
