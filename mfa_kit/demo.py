@@ -40,9 +40,10 @@ class Step:
 
 STEPS: tuple[Step, ...] = (
     Step(
-        "Agent enables MFA",
-        "A Technical Support Agent switches MFA on for the account first; until then the user "
-        f"cannot set it up. Type {TRAINING_LOGIN} into Login Name and click Enable MFA.",
+        f"{ISSUER} support switches MFA on (done for you)",
+        f"Customers do not do this step: {ISSUER} support switches MFA on for the account, and "
+        "until then it cannot be set up. For the demo, type "
+        f"{TRAINING_LOGIN} into Login Name and click Enable MFA.",
     ),
     Step(
         "Profile",
@@ -65,7 +66,7 @@ STEPS: tuple[Step, ...] = (
         "Password, then click Save. The portal checks the code before it turns MFA on.",
     ),
     Step(
-        "Log out",
+        "Log Out",
         "MFA is active. Click Log Out; the next login will ask for a code as well as the password.",
     ),
     Step(
@@ -100,10 +101,14 @@ LIVE_SCAN_TEXT = (
 )
 LIVE_PHONE_TEXT = f"{LIVE_SCAN_TEXT} Type the code it shows into Passcode."
 SIMULATED_CLOCK_TEXT = (
-    "The simulated phone and the portal share a training clock that stands still, so the "
-    f"codes stay put while you talk. Logging out moves it on {DEFAULT_PROFILE.period} seconds, "
-    "so the next login gets a fresh code."
+    "In this demo time stands still so the code doesn't change while we talk. Log Out moves it "
+    f"on {DEFAULT_PROFILE.period} seconds, so the next login gets a fresh code."
 )
+LIVE_DEMO_ENTRY_TEXT = (
+    f"This is a demo account: delete the {ISSUER} ({TRAINING_LOGIN}) entry from your app "
+    "afterwards."
+)
+MFA_SWITCHED_ON_TEXT = f"✔ {ISSUER} support has switched MFA on for {TRAINING_LOGIN}."
 
 
 def mode_from_environment(environ: Mapping[str, str] | None = None) -> str:
@@ -190,7 +195,7 @@ class CustomerDemo:
     def _layout(self) -> None:
         import ipywidgets as w
 
-        from .screens._view import paragraph
+        from .screens._view import paragraph, show
 
         account = paragraph(
             f"Demo account: Login Name {TRAINING_LOGIN}, Password {TRAINING_PASSWORD}", muted=True
@@ -199,21 +204,57 @@ class CustomerDemo:
         self.log_out_button = w.Button(description="Log Out", button_style="primary")
         self.log_out_button.add_class("mfa-demo-logout")
         self.log_out_button.on_click(lambda _: self.log_out())
-        self.agent_column = w.VBox([self.agent.widget])
+        self.agent_column = w.VBox([self._support_panel()])
+        # Stays on the page after step 1, so the customer still sees that MFA was switched on.
+        self.support_note = w.HTML(paragraph(MFA_SWITCHED_ON_TEXT))
+        self.support_note.add_class("mfa-demo-support-done")
         self.portal_column = w.VBox(
             [self.profile.widget, w.HBox([self.log_out_button]), self.login.widget],
             layout=w.Layout(margin="0 16px 0 0"),
         )
         if self.phone is not None:
+            # The phone's own time control is for trainees; in the demo Log Out moves time.
+            for part in self.phone.widget.children:
+                if self.phone.wait_button in getattr(part, "children", ()):
+                    show(part, False)
             phone_side: Any = w.VBox([self.phone.widget, w.HTML(paragraph(SIMULATED_CLOCK_TEXT))])
         else:
-            phone_side = w.HTML(paragraph(LIVE_PHONE_TEXT))
+            caption = w.HTML(paragraph(LIVE_DEMO_ENTRY_TEXT))
+            caption.add_class("mfa-demo-live-caption")
+            phone_side = w.VBox([w.HTML(paragraph(LIVE_PHONE_TEXT)), caption])
         self.phone_column = w.VBox([phone_side], layout=w.Layout(width="320px"))
         self.body.children = [
             self.account_note,
             self.agent_column,
+            self.support_note,
             w.HBox([self.portal_column, self.phone_column]),
         ]
+
+    def _support_panel(self) -> Any:
+        """The part of the agent console a customer needs to see: the Login Name, Find,
+        Enable MFA and the answer (no Reset MFA, Unlock or audit trail)."""
+        import ipywidgets as w
+
+        from .screens._view import BORDER, banner
+
+        agent = self.agent
+        panel = w.VBox(
+            [
+                w.HTML(banner(STEPS[AGENT].title)),
+                w.VBox(
+                    [
+                        w.HBox([agent.login_name, agent.find_button, agent.enable_button]),
+                        agent.message_area,
+                        agent.status_area,
+                    ],
+                    layout=w.Layout(padding="10px 14px"),
+                ),
+            ],
+            layout=w.Layout(border=BORDER, width="600px"),
+        )
+        panel.add_class("mfa-agent-console")
+        panel.add_class("mfa-demo-support")
+        return panel
 
     @property
     def step(self) -> int:
@@ -244,6 +285,8 @@ class CustomerDemo:
         step = self.step
         if step == PHONE_ADDS and self.phone is None:
             return f"{LIVE_SCAN_TEXT} {STEPS[SAVE].explanation}"
+        if step == LOGGED_IN and self.phone is None:
+            return f"{STEPS[step].explanation} {LIVE_DEMO_ENTRY_TEXT}"
         return STEPS[step].explanation
 
     @property
@@ -303,7 +346,7 @@ class CustomerDemo:
 
     def reset(self) -> None:
         """Start over: a fresh portal, account, phone and screens."""
-        old = self.body.children
+        old = [*self.body.children, self.agent.widget]
         self._build()
         for widget in old:
             _close_tree(widget)
@@ -318,6 +361,7 @@ class CustomerDemo:
         self.steps_html.value = _steps_html(current)
         self.explanation.value = _explanation_html(self.explanation_text)
         show(self.agent_column, current == AGENT)
+        show(self.support_note, current > AGENT)
         show(self.profile.widget, AGENT < current <= LOG_OUT)
         show(self.log_out_button, current == LOG_OUT)
         show(self.login.widget, current > LOG_OUT)

@@ -24,6 +24,7 @@ from mfa_kit.training import (  # noqa: E402
 )
 
 START = TRAINING_INSTANT.timestamp()
+STEP_1 = "SpectrumVoIP support switches MFA on (done for you)"
 
 
 def shown(widget) -> bool:
@@ -158,7 +159,7 @@ def test_a_wrong_security_code_keeps_the_security_code_step():
 def test_the_plain_text_next_to_the_widget_is_the_step():
     demo = CustomerDemo()
     bundle = demo._repr_mimebundle_()
-    assert bundle["text/plain"] == "Customer demo (simulated phone): step 1 of 9, Agent enables MFA"
+    assert bundle["text/plain"] == "Customer demo (simulated phone): step 1 of 9, " + STEP_1
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
@@ -213,3 +214,67 @@ def test_live_mode_has_no_simulated_phone_and_a_fresh_secret_on_the_real_clock()
     demo.submit_security_code(Totp(secret).at(time.time() + DEFAULT_PROFILE.period))
     assert demo.login.session is not None, demo.login.message
     assert_step(demo, 8)
+
+
+def widgets_in(widget) -> list:
+    """``widget`` and everything inside it, depth first."""
+    found = [widget]
+    for child in getattr(widget, "children", ()):
+        found += widgets_in(child)
+    return found
+
+
+def test_step_1_shows_the_customer_only_enable_mfa_and_keeps_the_confirmation():
+    demo = CustomerDemo()
+    assert STEPS[0].title == STEP_1 and "click Enable MFA" in STEPS[0].explanation
+    on_page = widgets_in(demo.body)
+    assert demo.agent.enable_button in on_page and demo.agent.find_button in on_page
+    assert demo.agent.reset_button not in on_page and demo.agent.unlock_button not in on_page
+    assert demo.agent.audit_area not in on_page
+    assert not shown(demo.support_note)
+
+    demo.enable_mfa()
+    assert_step(demo, 1)
+    assert not shown(demo.agent_column) and shown(demo.support_note)
+    assert demo.support_note.value.count(f"switched MFA on for {TRAINING_LOGIN}.") == 1
+    demo.open_profile()
+    assert shown(demo.support_note)
+
+
+def visible_text(widget) -> str:
+    """The text a viewer can see: values and button labels outside hidden containers."""
+    if not shown(widget):
+        return ""
+    own = f"{getattr(widget, 'value', '')} {getattr(widget, 'description', '')}"
+    return html.unescape(
+        " ".join([own, *(visible_text(c) for c in getattr(widget, "children", ()))])
+    )
+
+
+def test_the_demo_speaks_of_time_standing_still_not_of_a_training_clock():
+    demo = CustomerDemo()
+    demo.enable_mfa()
+    demo.open_profile()
+    demo.set_up_google_authenticator()  # the phone column is on the page from here
+    seen = visible_text(demo.widget)
+    assert "In this demo time stands still so the code doesn't change while we talk." in seen
+    for trainee_words in ("training clock", "Simulation control", "Let 30 s pass"):
+        assert trainee_words not in seen
+    assert STEPS[demo_module.LOG_OUT].title == demo.log_out_button.description == "Log Out"
+
+
+def test_live_mode_asks_to_delete_the_demo_entry_afterwards():
+    caption = (
+        "This is a demo account: delete the SpectrumVoIP (jordan.lee) entry from your app "
+        "afterwards."
+    )
+    live = CustomerDemo(LIVE)
+    live.enable_mfa()
+    live.open_profile()
+    live.set_up_google_authenticator()
+    assert caption in visible_text(live.widget)
+    simulated = CustomerDemo()
+    simulated.enable_mfa()
+    simulated.open_profile()
+    simulated.set_up_google_authenticator()
+    assert caption not in visible_text(simulated.widget)

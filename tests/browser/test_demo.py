@@ -25,6 +25,7 @@ pytestmark = pytest.mark.browser
 
 START = TRAINING_INSTANT.timestamp()
 HOSTILE_LOGIN = "<img src=x onerror=alert(1)>"
+STEP_1 = "SpectrumVoIP support switches MFA on (done for you)"
 
 
 def field(page, css_class: str):
@@ -72,7 +73,7 @@ def open_demo(start_server, web, expect):
     page.goto(server.url + "/")
     # The first interactive widget: the agent's Enable MFA button.
     button(page, "mfa-agent-enable").wait_for(state="visible")
-    expect_step(page, expect, 1, "Agent enables MFA")
+    expect_step(page, expect, 1, STEP_1)
     # voila shows the page, never the code behind it.
     assert "import" not in page.locator("body").inner_text()
     assert page.locator(".jp-CodeCell .jp-InputArea").count() == 0
@@ -84,6 +85,11 @@ def test_the_whole_demo_from_enabling_mfa_to_logging_in_with_a_code(start_server
 
     page = open_demo(start_server, web, expect)
     expect(page.locator(".mfa-demo-explain")).to_contain_text("click Enable MFA")
+    # A customer sees only what step 1 needs: no Reset MFA, Unlock or audit trail.
+    assert button(page, "mfa-agent-reset").count() == 0
+    assert button(page, "mfa-agent-unlock").count() == 0
+    assert page.locator(".mfa-agent-audit").count() == 0
+    expect(page.locator(".mfa-demo-support-done")).to_be_hidden()
     web.screenshot("agent-console")
 
     # 1. The agent enables MFA.
@@ -91,6 +97,10 @@ def test_the_whole_demo_from_enabling_mfa_to_logging_in_with_a_code(start_server
     button(page, "mfa-agent-enable").click()
     expect(page.locator(".mfa-agent-message")).to_have_text(f"MFA is enabled for {TRAINING_LOGIN}.")
     expect_step(page, expect, 2, "Profile")
+    # The confirmation stays in sight after the support panel has gone.
+    expect(page.locator(".mfa-demo-support-done")).to_have_text(
+        f"✔ SpectrumVoIP support has switched MFA on for {TRAINING_LOGIN}."
+    )
     web.screenshot("mfa-enabled")
 
     # 2. The user's name in the top bar → Profile → Change Account Security.
@@ -151,10 +161,10 @@ def test_the_whole_demo_from_enabling_mfa_to_logging_in_with_a_code(start_server
         "Your security settings were saved. MFA is now active on this account."
     )
     expect(qr_image).to_be_hidden()
-    expect_step(page, expect, 6, "Log out")
+    expect_step(page, expect, 6, "Log Out")
     web.screenshot("saved")
 
-    # 6. Log out: time moves on one period, so the phone shows the next code.
+    # 6. Log Out: time moves on one period, so the phone shows the next code.
     button(page, "mfa-demo-logout").click()
     expect_step(page, expect, 7, "Log In")
     expect(page.locator(".mfa-login-message")).to_have_text("You are logged out.")
@@ -202,7 +212,7 @@ def test_the_whole_demo_from_enabling_mfa_to_logging_in_with_a_code(start_server
 
     # Reset demo starts the story over on a fresh portal.
     button(page, "mfa-demo-reset").click()
-    expect_step(page, expect, 1, "Agent enables MFA")
+    expect_step(page, expect, 1, STEP_1)
     expect(page.locator(".mfa-agent-console")).to_be_visible()
     expect(page.locator(".mfa-login-screen")).to_be_hidden()
     expect(page.locator(".mfa-phone-entry")).to_have_count(0)
@@ -221,5 +231,5 @@ def test_a_login_name_with_html_is_shown_as_text_and_runs_nothing(start_server, 
     assert page.locator("img[src='x']").count() == 0
     assert message.locator("img").count() == 0
     expect(page.locator(".mfa-agent-status")).to_have_text("No account on screen.")
-    expect_step(page, expect, 1, "Agent enables MFA")
+    expect_step(page, expect, 1, STEP_1)
     web.screenshot("html-login-name")
