@@ -42,6 +42,10 @@ __all__ = [
 _PERIOD = DEFAULT_PROFILE.period
 _DIGITS = DEFAULT_PROFILE.digits
 _SETUP_PATH = "Profile → Change Account Security → Set Up Google Authenticator"
+_AUTOMATIC_TIME = (
+    "iPhone: Settings → General → Date & Time → Set Automatically; Android: Settings → "
+    "System → Date & time → Set time automatically"
+)
 
 TIME_ZONE_UNIT_SECONDS = 30 * 60
 """Time zones differ from UTC by whole hours or half hours; an offset that close to such a
@@ -85,17 +89,17 @@ class Verdict(enum.Enum):
         "The code is one the app would show at a different time. The app works its codes out "
         "from the phone's clock, and that clock is off, so its codes no longer line up with "
         "the portal's.",
-        "On the phone, open Settings → Date & time and turn on automatic date and time "
-        "(network-provided time). Then type the new code the app shows.",
+        f"On the phone, turn on automatic date and time ({_AUTOMATIC_TIME}). Then type the "
+        "new code the app shows.",
     )
     TIME_ZONE = (
         "The phone's time zone is set wrong",
         "The code is one the app would show a whole number of hours (or half hours) away "
         "from now: the size of a time-zone difference. The phone has the wrong time zone, or "
         "its time was set by hand with automatic time turned off.",
-        "On the phone, open Settings → Date & time, turn on automatic date and time and "
-        "automatic time zone, and check the time zone is where you are. Then type the new "
-        "code the app shows.",
+        f"On the phone, turn on automatic date and time ({_AUTOMATIC_TIME}), and automatic "
+        "time zone where the phone offers it; check the time zone is where you are. Then "
+        "type the new code the app shows.",
     )
     REUSED_CODE = (
         "The code was already used",
@@ -118,8 +122,9 @@ class Verdict(enum.Enum):
         "The code comes from the authenticator setup this account had before MFA was reset. "
         "After a reset that old entry in the app no longer works.",
         "Use the SpectrumVoIP entry that was added after the reset and delete the old one. "
-        f"If there is no newer entry, set up again: {_SETUP_PATH}, scan the QR code, and "
-        "click Save.",
+        "If there is no newer entry, a Technical Support Agent resets MFA again; then log in "
+        f"with your password, go to {_SETUP_PATH}, scan the QR code, type the app's code "
+        "into Passcode and your password into Current Password, and click Save.",
     )
     OTHER_ACCOUNT = (
         "The code is for another account",
@@ -144,12 +149,13 @@ class Verdict(enum.Enum):
     )
     APP_IGNORES_PROFILE = (
         "The app ignores the portal's code settings",
-        "The portal makes codes with non-standard settings, but Google Authenticator always "
-        f"shows {_DIGITS}-digit codes that change every {_PERIOD} seconds. The code typed is "
-        "the app's standard code for the right key, so the two never agree.",
-        "A Technical Support Agent sets the portal back to the standard code settings "
-        f"(SHA1, {_DIGITS} digits, {_PERIOD} seconds) and resets MFA; then set up Google "
-        "Authenticator again.",
+        "The portal makes codes with non-standard settings, but Google Authenticator has long "
+        f"shown {_DIGITS}-digit codes that change every {_PERIOD} seconds whatever the QR code "
+        "asks for (some newer versions may follow it). The code typed is the app's standard "
+        "code for the right key, so the two never agree.",
+        "We are passing this to the team that runs the portal: its code settings need to go "
+        f"back to the standard ones (SHA1, {_DIGITS} digits, {_PERIOD} seconds). After that, "
+        "a Technical Support Agent resets MFA and you set up Google Authenticator again.",
     )
     LOCKED = (
         "The account is locked",
@@ -416,10 +422,10 @@ def _app_ignores_profile(offsets: list[int], profile: TotpProfile) -> Diagnosis:
         DEFAULT_PROFILE.period,
         explanation=(
             f"The portal makes {profile.digits}-digit {profile.algorithm.name} codes that "
-            f"change every {profile.period} seconds, but Google Authenticator ignores those "
-            f"settings and shows {DEFAULT_PROFILE.digits}-digit codes that change every "
-            f"{DEFAULT_PROFILE.period} seconds. The code typed is the app's code for the "
-            "right key, so the two never agree."
+            f"change every {profile.period} seconds, but Google Authenticator has long "
+            f"ignored those settings and shown {DEFAULT_PROFILE.digits}-digit codes that "
+            f"change every {DEFAULT_PROFILE.period} seconds (some newer versions may follow "
+            "them). The code typed is the app's code for the right key, so the two never agree."
         ),
     )
 
