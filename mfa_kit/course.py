@@ -199,6 +199,12 @@ class Course:
         self.portal.save_security_settings(self.login, entry.code(), self.password)
         return self
 
+    def waiting_setup_secret(self) -> str | None:
+        """The secret behind a QR code shown but not saved yet (with a real phone: scanned in
+        an earlier notebook), so a notebook can keep that setup rather than make a new one."""
+        account = self.portal.store.account(self.login)
+        return account.pending_secret if account is not None else None
+
     def require_phone(self) -> Authenticator:
         """The simulated phone; in own-phone mode, a clear error instead."""
         if self.phone is None:

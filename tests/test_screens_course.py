@@ -121,6 +121,17 @@ def test_a_missing_qr_code_points_at_set_up_only_and_a_waiting_one_at_save() -> 
     assert course.verdict(setup_pending=True).ok
 
 
+def test_a_waiting_setup_is_kept_and_its_secret_known_until_save() -> None:
+    course = Course().with_user().with_mfa_enabled()
+    assert course.waiting_setup_secret() is None
+    setup = course.portal.start_authenticator_setup(TRAINING_LOGIN)
+    assert course.waiting_setup_secret() == setup.secret
+    course.portal.save_security_settings(
+        TRAINING_LOGIN, Totp(setup.secret).at(course.clock.now()), TRAINING_PASSWORD
+    )
+    assert course.waiting_setup_secret() is None
+
+
 def test_verdict_follows_the_portal_as_it_changes() -> None:
     course = Course().with_user().with_mfa_enabled()
     for _ in range(5):
