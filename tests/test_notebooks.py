@@ -475,3 +475,84 @@ def test_own_phone_notebook_03_starts_at_set_up_after_a_saved_setup() -> None:
     assert "✘" not in own.output("exercise-check")
     shown = parse_uri(qr.decode(own.namespace["profile"].qr_png)).secret
     assert shown != apps[-1].entries[0].secret, "the new QR code holds a new secret"
+
+
+def test_own_phone_notebook_04_final_check_asks_for_the_apps_code_until_it_is_typed() -> None:
+    empty = run("04_add_account_in_authenticator", mode="OWN_PHONE")
+    assert empty.output("exercise-check") == (
+        "✘ The box is empty: type the 6 digits your app shows for SpectrumVoIP (jordan.lee).\n"
+    )
+    final = empty.output("final-check").splitlines()
+    assert final[-2:] == [
+        "✘ Type your app's code in the box above and run this cell again.",
+        "  The box is empty: type the 6 digits your app shows for SpectrumVoIP (jordan.lee).",
+    ]
+
+    def scan_and_type(namespace: dict[str, Any]) -> None:
+        namespace["your_code"].value = scan_with_a_real_app(namespace).entries[0].code()
+
+    typed = run(
+        "04_add_account_in_authenticator", mode="OWN_PHONE", instead_of={"solution": scan_and_type}
+    )
+    assert "✘" not in typed.output("final-check")
+    assert typed.output("final-check").splitlines()[-1].startswith("✔ your app's code matches")
+
+
+def scan_in_notebook_04(apps: list[Authenticator]) -> Run:
+    """Notebook 04 with the trainee's own phone: the QR code scanned and its code typed."""
+
+    def scan_and_type(namespace: dict[str, Any]) -> None:
+        apps.append(scan_with_a_real_app(namespace))
+        namespace["your_code"].value = apps[-1].entries[0].code()
+
+    return run(
+        "04_add_account_in_authenticator", mode="OWN_PHONE", instead_of={"solution": scan_and_type}
+    )
+
+
+def save_with_the_entry_from_04(apps: list[Authenticator]) -> Action:
+    """The trainee saves with the entry scanned in notebook 04 (no new QR code to scan)."""
+
+    def act(namespace: dict[str, Any]) -> None:
+        profile = namespace["profile"]
+        profile.passcode.value = apps[-1].entries[0].code()
+        profile.current_password.value = TRAINING_PASSWORD
+        profile.save_button.click()
+
+    return act
+
+
+def test_own_phone_notebook_05_keeps_the_qr_code_scanned_in_04() -> None:
+    apps: list[Authenticator] = []
+    scan_in_notebook_04(apps)
+    own = run(
+        "05_save_security_settings",
+        mode="OWN_PHONE",
+        instead_of={"solution": save_with_the_entry_from_04(apps)},
+    )
+    assert "the QR code you scanned in notebook 04 is still waiting" in own.output("starting-state")
+    assert own.namespace["profile"].qr_png is None, "no third QR code to scan"
+    assert own.output("exercise-check").startswith("✔ MFA is active")
+    assert "✘" not in own.output("exercise-check")
+
+
+def test_own_phone_notebook_06_finishes_the_setup_waiting_from_04_without_a_new_qr_code() -> None:
+    apps: list[Authenticator] = []
+    scan_in_notebook_04(apps)
+    own = run(
+        "06_log_in_with_mfa",
+        mode="OWN_PHONE",
+        after={"starting-state": save_with_the_entry_from_04(apps)},
+        instead_of={"solution": submit_the_apps_next_code(apps)},
+    )
+    assert "still waiting to be saved" in own.output("starting-state")
+    assert own.namespace["profile"].qr_png is None
+    assert own.output("exercise-check").startswith("✔ logged in as jordan.lee")
+
+
+def test_own_phone_notebook_06_without_a_setup_types_no_code_on_the_log_in_page() -> None:
+    own = run("06_log_in_with_mfa", mode="OWN_PHONE")
+    printed = "".join(text for _, text in own.printed)
+    assert "The login page is not on the Security code step" in printed
+    assert "This login has timed out" not in printed
+    assert own.namespace["course"].status().failures == 0
