@@ -146,14 +146,15 @@ class Portal:
 
     def status(self, login: str) -> AccountStatus:
         account = self._require(login)
-        locked = account.locked_until if self._is_locked(account, self.clock.now()) else None
+        now = self.clock.now()
+        locked = account.locked_until if self._is_locked(account, now) else None
         return AccountStatus(
             login=account.login,
             display_name=account.display_name,
             mfa_enabled=account.mfa_enabled,
             mfa_active=account.mfa_active,
             setup_pending=account.pending_secret is not None,
-            failures=account.failures if locked or account.locked_until is None else 0,
+            failures=self._failures_in_a_row(account, now),
             locked_until=locked,
         )
 
@@ -453,7 +454,7 @@ class Portal:
         with self.store.transaction():
             # Re-read under the write lock: parallel wrong guesses must each be counted.
             current = self.store.account(account.login) or account
-            failures = (0 if self._lock_expired(current, now) else current.failures) + 1
+            failures = self._failures_in_a_row(current, now) + 1
             locked_until = None
             if failures >= self.policy.max_failures:
                 locked_until = now + self.policy.lockout_seconds
@@ -482,8 +483,10 @@ class Portal:
     def _is_locked(self, account: Account, now: float) -> bool:
         return account.locked_until is not None and now < account.locked_until
 
-    def _lock_expired(self, account: Account, now: float) -> bool:
-        return account.locked_until is not None and now >= account.locked_until
+    def _failures_in_a_row(self, account: Account, now: float) -> int:
+        """The count that decides the next lock: a lock that has run out starts it afresh."""
+        expired = account.locked_until is not None and now >= account.locked_until
+        return 0 if expired else account.failures
 
     def _refuse_if_locked(self, account: Account, now: float) -> None:
         if self._is_locked(account, now):
