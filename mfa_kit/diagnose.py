@@ -7,7 +7,7 @@ Owns the verdict catalogue, the Diagnosis value and the two entry points: secret
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_WINDOW",
+    "Cause",
     "Diagnosis",
     "Verdict",
     "diagnose_code",
@@ -199,25 +200,26 @@ class Verdict(enum.Enum):
 
 
 @dataclass(frozen=True)
-class Diagnosis:
-    """A verdict with the evidence behind it.
+class Cause:
+    """One reason among those that together explain a refusal, with its own words.
 
-    offset_steps / offset_seconds: where the code matched, signed: positive means the
-    phone's clock is ahead of the portal's (None when no time step is involved).
-    ambiguous: more than one time step in the window matched; the nearest was chosen.
-    until: for LOCKED, the Unix time the lock ends.
+    possible: True when chance could explain the match behind this cause (it is reported
+        with its odds and how to confirm it, never as settled).
+    odds: the chance that a wrong code would match like this by coincidence, for a cause
+        that rests on a code matching somewhere (None when no match is involved).
+    offset_steps / offset_seconds: where the code matched for this cause, signed as in
+        :class:`Diagnosis`.
     """
 
     verdict: Verdict
-    offset_steps: int | None = None
-    offset_seconds: int | None = None
-    ambiguous: bool = False
     explanation: str = ""
     fix: str = ""
-    until: float | None = None
+    possible: bool = False
+    odds: float | None = None
+    offset_steps: int | None = None
+    offset_seconds: int | None = None
 
     def __post_init__(self) -> None:
-        # Catalogue words unless a caller gave specialised ones.
         if not self.explanation:
             object.__setattr__(self, "explanation", self.verdict.explanation)
         if not self.fix:
@@ -228,20 +230,118 @@ class Diagnosis:
         return self.verdict.title
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready fields; ``verdict`` is the catalogue name (e.g. ``"CLOCK_DRIFT"``)."""
         return {
             "verdict": self.verdict.name,
             "title": self.title,
+            "explanation": self.explanation,
+            "fix": self.fix,
+            "possible": self.possible,
+            "odds": self.odds,
+            "offset_steps": self.offset_steps,
+            "offset_seconds": self.offset_seconds,
+        }
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The causes of a refusal, in the order the customer must act on them, with evidence.
+
+    verdict: the first cause's verdict; explanation and fix are the first cause's words.
+    causes: every cause, first to act on first (e.g. LOCKED, then CLOCK_DRIFT); built from
+        the fields above when not given.
+    offset_steps / offset_seconds: where the code matched, signed: positive means the
+        phone's clock is ahead of the portal's (None when no time step is involved).
+    ambiguous: more than one time step in the window matched; the nearest was chosen.
+    until: for LOCKED, the Unix time the lock ends.
+    attempts: in a diagnosis from the portal's record, the attempts it rests on.
+    """
+
+    verdict: Verdict
+    offset_steps: int | None = None
+    offset_seconds: int | None = None
+    ambiguous: bool = False
+    explanation: str = ""
+    fix: str = ""
+    until: float | None = None
+    causes: list[Cause] = field(default_factory=list)
+    attempts: list[dict[str, Any]] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.causes:
+            cause = Cause(
+                self.verdict,
+                self.explanation,
+                self.fix,
+                offset_steps=self.offset_steps,
+                offset_seconds=self.offset_seconds,
+            )
+            object.__setattr__(self, "causes", [cause])
+        elif self.causes[0].verdict is not self.verdict:
+            raise ValueError("the verdict is the first of the causes")
+        # The first cause's words unless a caller gave specialised ones.
+        if not self.explanation:
+            object.__setattr__(self, "explanation", self.causes[0].explanation)
+        if not self.fix:
+            object.__setattr__(self, "fix", self.causes[0].fix)
+
+    @classmethod
+    def of(cls, causes: list[Cause], **evidence: Any) -> Diagnosis:
+        """A diagnosis from its causes (first to act on first); offsets default to the
+        first cause that has one."""
+        if not causes:
+            raise ValueError("a diagnosis needs at least one cause")
+        timed = next((c for c in causes if c.offset_steps is not None), None)
+        if timed is not None:
+            evidence.setdefault("offset_steps", timed.offset_steps)
+            evidence.setdefault("offset_seconds", timed.offset_seconds)
+        return cls(causes[0].verdict, causes=list(causes), **evidence)
+
+    @property
+    def title(self) -> str:
+        return self.verdict.title
+
+    @property
+    def verdicts(self) -> list[Verdict]:
+        return [cause.verdict for cause in self.causes]
+
+    @property
+    def read_out(self) -> str:
+        """Words an agent reads to the customer: every cause, in the order to act on them."""
+        if len(self.causes) == 1:
+            return self.summary()
+        ordinals = ("First", "Second", "Third", "Fourth", "Fifth")
+        parts = [f"There are {len(self.causes)} things to put right, in this order."]
+        for number, cause in enumerate(self.causes):
+            lead = ordinals[number] if number < len(ordinals) else f"Then ({number + 1})"
+            if cause.possible:
+                parts.append(
+                    f"{lead}, possibly: {cause.title}. {cause.explanation} To confirm: {cause.fix}"
+                )
+            else:
+                parts.append(f"{lead}: {cause.title}. {cause.explanation} What to do: {cause.fix}")
+        return " ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready fields; ``verdict`` is the catalogue name (e.g. ``"CLOCK_DRIFT"``)."""
+        data = {
+            "verdict": self.verdict.name,
+            "title": self.title,
+            "causes": [cause.as_dict() for cause in self.causes],
             "offset_steps": self.offset_steps,
             "offset_seconds": self.offset_seconds,
             "ambiguous": self.ambiguous,
             "explanation": self.explanation,
             "fix": self.fix,
+            "read_out": self.read_out,
             "until": to_datetime(self.until).isoformat() if self.until is not None else None,
         }
+        if self.attempts is not None:
+            data["attempts"] = self.attempts
+        return data
 
     def summary(self) -> str:
-        """One paragraph an agent can read out: title, what happened, what to do."""
+        """One paragraph for the first cause: title, what happened, what to do (the whole
+        read-out when there are several causes is :attr:`read_out`)."""
         text = f"{self.title}. {self.explanation} What to do: {self.fix}"
         if self.ambiguous:
             text += " (Other times also match this code; the nearest one was used.)"
@@ -523,13 +623,12 @@ def _other_accounts_match(portal: Portal, login: str, code: str, at: float) -> l
     return []
 
 
-def _locked(account: Account, at: float, policy: SecurityPolicy) -> Diagnosis | None:
+def _locked(account: Account, at: float, policy: SecurityPolicy) -> Cause | None:
     until = account.locked_until
     if until is None or at >= until:
         return None
-    return Diagnosis(
+    return Cause(
         Verdict.LOCKED,
-        until=until,
         explanation=(
             f"After {policy.max_failures} wrong attempts in a row the account locked itself "
             f"to stop guessing. It stays locked until {until_text(until)}, and "
@@ -562,13 +661,29 @@ def diagnose_login(
         raise AccountNotFound(f"There is no account with the Login Name {login!r}.")
     at = portal.clock.now() if at is None else to_unix(at)
     policy = portal.policy
-    profile = policy.profile
 
+    # What stands in front of the code comes first: the customer acts on it first.
+    front: list[Cause] = []
     locked = _locked(account, at, policy)
     if locked:
-        return locked
+        front.append(locked)
     if symptom and GOOGLE_SYMPTOM in symptom.lower():
-        return Diagnosis(Verdict.GOOGLE_LOGIN)
+        front.append(Cause(Verdict.GOOGLE_LOGIN))
+    behind = _code_diagnosis(portal, account, code, at, window)
+    causes = front + [c for c in behind.causes if not (front and c.verdict is Verdict.VALID_NOW)]
+    if not front:
+        return behind
+    return Diagnosis.of(
+        causes, ambiguous=behind.ambiguous, until=account.locked_until if locked else None
+    )
+
+
+def _code_diagnosis(
+    portal: Portal, account: Account, code: str, at: float, window: timedelta
+) -> Diagnosis:
+    """What the typed code itself says, once nothing stands in front of it."""
+    policy = portal.policy
+    profile = policy.profile
     if not account.mfa_enabled:
         return Diagnosis(Verdict.MFA_NOT_ENABLED)
     try:
