@@ -439,3 +439,70 @@ class Store:
             args.append(since)
         rows = self._db.execute(sql + " ORDER BY at, id", args).fetchall()
         return [Attempt(*row) for row in rows]
+
+    # lockout counters of Login Names that match no account (kept under a keyed hash)
+
+    def login_name_key(self) -> bytes:
+        """This database's own key for hashing unknown Login Names (made by migration 3)."""
+        row = self._db.execute(
+            "SELECT value FROM portal_keys WHERE name = 'login_name_hmac'"
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path} has no Login Name key (schema 3 is incomplete)")
+        return bytes(row[0])
+
+    def throttle(self, name_hash: str) -> Throttle | None:
+        row = self._db.execute(
+            f"SELECT {', '.join(THROTTLE_COLUMNS)} FROM unknown_logins WHERE name_hash = ?",  # noqa: S608
+            (name_hash,),
+        ).fetchone()
+        return Throttle(*row) if row else None
+
+    def put_throttle(self, name_hash: str, throttle: Throttle) -> None:
+        # Column names come from the Throttle dataclass, never from input.
+        with self.transaction() as db:
+            db.execute(
+                f"INSERT OR REPLACE INTO unknown_logins (name_hash, {', '.join(THROTTLE_COLUMNS)})"  # noqa: S608
+                f" VALUES (?{', ?' * len(THROTTLE_COLUMNS)})",
+                [name_hash, *(getattr(throttle, name) for name in THROTTLE_COLUMNS)],
+            )
+
+    def delete_throttle(self, name_hash: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM unknown_logins WHERE name_hash = ?", (name_hash,))
+
+    # ending logins
+
+    def consume_challenge(self, token_hash: str) -> bool:
+        """Delete one half-finished login; True only for the one caller that deleted it."""
+        with self.transaction() as db:
+            return (
+                db.execute("DELETE FROM challenges WHERE token_hash = ?", (token_hash,)).rowcount
+                == 1
+            )
+
+    def delete_session(self, token_hash: str) -> bool:
+        """End one session; True if it existed."""
+        with self.transaction() as db:
+            return (
+                db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,)).rowcount == 1
+            )
+
+    def delete_other_sessions(self, login: str, keep: str | None) -> int:
+        """End every session of ``login`` except the one whose token hash is ``keep``."""
+        with self.transaction() as db:
+            return db.execute(
+                "DELETE FROM sessions WHERE login = ? AND token_hash IS NOT ?", (login, keep)
+            ).rowcount
+
+    def purge_expired(self, now: float) -> int:
+        """Delete half-finished logins and sessions that have run out; how many went."""
+        with self.transaction() as db:
+            gone = db.execute("DELETE FROM challenges WHERE expires_at <= ?", (now,)).rowcount
+            return gone + db.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,)).rowcount
+
+    def count_rows(self, table: str) -> int:
+        """Rows in one of the portal's tables (for checks and tests)."""
+        if table not in {"accounts", "challenges", "sessions", "audit", "attempts"}:
+            raise ValueError(f"unknown table {table!r}")
+        return self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
