@@ -307,6 +307,18 @@ class Store:
     def logins(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT login FROM accounts ORDER BY login")]
 
+    def logins_like(
+        self, pattern: str, *, exclude: bool = False, limit: int | None = None
+    ) -> list[str]:
+        """Login Names matching (``exclude``: not matching) the SQL LIKE ``pattern`` (ASCII
+        letters in any case, ``\\`` escapes ``%`` and ``_``), at most ``limit`` of them:
+        one customer company's accounts (``%@domain``) without reading every row."""
+        # Only the two fixed operators are ever put into the text; the values are bound.
+        operator = "NOT LIKE" if exclude else "LIKE"
+        sql = f"SELECT login FROM accounts WHERE login {operator} ? ESCAPE '\\' LIMIT ?"  # noqa: S608
+        rows = self._db.execute(sql, (pattern, -1 if limit is None else limit))
+        return [r[0] for r in rows]
+
     def insert_account(self, account: Account) -> None:
         with self.transaction() as db:
             placeholders = ", ".join("?" for _ in ACCOUNT_COLUMNS)
