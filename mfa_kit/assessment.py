@@ -626,13 +626,17 @@ def open_assessment(workspace: Path | None = None) -> Assessment:
     if solved_run():
         return Assessment(None, None, workspace=None)
     folder = Path.cwd() if workspace is None else workspace
-    progress = _progress_in(folder)
+    progress = progress_in(folder)
     trainee = getattr(progress, "trainee", None) if progress is not None else None
     return Assessment(trainee, progress, workspace=folder)
 
 
-def _progress_in(folder: Path) -> Any:
-    """The workspace's progress record, or None when this folder is not a workspace."""
+def progress_in(folder: Path | None = None) -> Any:
+    """The progress record of the workspace ``folder`` (default: the notebook's folder), or
+    None in a solved run or when the folder is not a workspace."""
+    if solved_run():
+        return None
+    folder = Path.cwd() if folder is None else folder
     try:
         from .progress import Progress
     except ImportError:
