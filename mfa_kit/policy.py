@@ -22,6 +22,8 @@ class SecurityPolicy:
         rather than "wrong" (it is refused either way).
     login_timeout_minutes: how long the Security code screen waits after the password step.
     session_hours: how long a login lasts (it can replace the authenticator meanwhile).
+    attempt_search_steps: how many time steps either side of the moment of an attempt the
+        portal looks for the secret a refused code matched (2880: ±24 h), for its record.
     profile: the TOTP profile the portal issues (SHA1/6/30 is what Google Authenticator uses).
     """
 
@@ -31,6 +33,7 @@ class SecurityPolicy:
     expired_lookback_steps: int = 10
     login_timeout_minutes: int = 5
     session_hours: int = 8
+    attempt_search_steps: int = 2880
     profile: TotpProfile = DEFAULT_PROFILE
 
     @property

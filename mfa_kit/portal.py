@@ -17,10 +17,11 @@ from typing import NoReturn
 
 from . import errors
 from .clock import Clock, SystemClock, until_text
+from .offsets import find_offsets
 from .otp import ISSUER, MalformedCode, Totp, build_uri, generate_secret, normalise_code
 from .passwords import burn_equal_time, hash_password, verify_password
 from .policy import DEFAULT_POLICY, SecurityPolicy
-from .store import Account, AuditEvent, Store
+from .store import Account, Attempt, AuditEvent, Store
 
 SUPPORT_AGENT = "Technical Support Agent"
 """The actor recorded for agent actions when no agent name is given."""
@@ -199,7 +200,10 @@ class Portal:
         return self.status(login)
 
     def enable_mfa(self, login: str, *, actor: str = SUPPORT_AGENT) -> AccountStatus:
-        self._require(login)
+        """Enable MFA. On an account that already has it nothing changes and nothing is
+        audited (the screen says it was already enabled)."""
+        if self._require(login).mfa_enabled:
+            return self.status(login)
         with self.store.transaction():
             self.store.update_account(login, mfa_enabled=True)
             self._audit(actor, login, "mfa_enabled", "ok")
@@ -275,6 +279,8 @@ class Portal:
         """Save: the Passcode must come from the QR code just shown, and the Current Password
         must be right; otherwise nothing is saved. Replacing an authenticator already in
         force also needs ``session``, a login that passed the Security code."""
+        _require_typed_code(passcode, "Type the Passcode that Google Authenticator shows")
+        _require_typed(current_password, "Type your Current Password, then click Save.")
         now = self.clock.now()
         event = "security_settings_saved"
         account = self._require(login)
@@ -315,6 +321,7 @@ class Portal:
                 failures=0,
                 locked_until=None,
             )
+            self._record_attempt(account, event, "ok", passcode, now)
             self._audit(login, login, event, "ok")
         return self.status(login)
 
@@ -326,6 +333,8 @@ class Portal:
         Returns a Session when the account has no active MFA, else a SecurityCodeChallenge
         that :meth:`submit_security_code` completes.
         """
+        _require_typed((login or "").strip(), "Type your Login Name, then click Log In.")
+        _require_typed(password, "Type your Password, then click Log In.")
         now = self.clock.now()
         event = "log_in"
         account = self.store.account((login or "").strip())
@@ -350,6 +359,7 @@ class Portal:
 
     def submit_security_code(self, challenge: SecurityCodeChallenge | str, code: str) -> Session:
         """Submit on the Security code screen."""
+        _require_typed_code(code, "Type the Security code that Google Authenticator shows")
         now = self.clock.now()
         event = "security_code"
         token = challenge.token if isinstance(challenge, SecurityCodeChallenge) else challenge
@@ -372,9 +382,10 @@ class Portal:
             if self.store.claim_step(account.login, step):
                 self.store.update_account(account.login, failures=0, locked_until=None)
                 self.store.delete_challenge(_token_hash(token))
+                self._record_attempt(account, event, "ok", code, now)
                 self._audit(account.login, account.login, event, "ok")
                 return self._start_session(account, now, used_mfa=True)
-        self._fail(account, now, event, self._reused_code_error())
+        self._fail(account, now, event, self._reused_code_error(), code=code)
 
     def _start_session(self, account: Account, now: float, *, used_mfa: bool) -> Session:
         token = secrets.token_urlsafe(24)
@@ -416,7 +427,10 @@ class Portal:
             code = normalise_code(typed, profile.digits)
         except MalformedCode as problem:
             # A typo is not a guess: it is refused without counting towards the lockout.
-            self._audit(account.login, account.login, event, errors.MalformedSecurityCode.reason)
+            with self.store.transaction():
+                reason = errors.MalformedSecurityCode.reason
+                self._record_attempt(account, event, reason, None, now)
+                self._audit(account.login, account.login, event, reason)
             raise errors.MalformedSecurityCode(str(problem)) from None
         totp = Totp(secret, profile)
         step = totp.verify(code, now, window=self.policy.window_steps)
@@ -431,9 +445,9 @@ class Portal:
                 problem = errors.InvalidCode(
                     "That code is not correct. Type the code the app shows now for SpectrumVoIP."
                 )
-            self._fail(account, now, event, problem)
+            self._fail(account, now, event, problem, code=code)
         if last_step is not None and step <= last_step:
-            self._fail(account, now, event, self._reused_code_error())
+            self._fail(account, now, event, self._reused_code_error(), code=code)
         return step
 
     def _reused_code_error(self) -> errors.CodeAlreadyUsed:
@@ -448,10 +462,20 @@ class Portal:
         return totp.match(code, range(oldest, newest + 1)) is not None
 
     def _fail(
-        self, account: Account, now: float, event: str, problem: errors.PortalError
+        self,
+        account: Account,
+        now: float,
+        event: str,
+        problem: errors.PortalError,
+        *,
+        code: str | None = None,
     ) -> NoReturn:
-        """Count a failure, lock the account when the policy says so, and raise."""
+        """Count a failure, lock the account when the policy says so, and raise. ``code``
+        is the normalised code of a refused Security code or Passcode (kept as evidence of
+        what it matched, never itself)."""
         with self.store.transaction():
+            if code is not None:
+                self._record_attempt(account, event, problem.reason, code, now)
             # Re-read under the write lock: parallel wrong guesses must each be counted.
             current = self.store.account(account.login) or account
             failures = self._failures_in_a_row(current, now) + 1
@@ -502,5 +526,46 @@ class Portal:
             raise errors.AccountNotFound(f"There is no account with the Login Name {login!r}.")
         return account
 
+    def _record_attempt(
+        self, account: Account, event: str, outcome: str, code: str | None, now: float
+    ) -> None:
+        """The evidence of one code attempt: which secret the code matched at this moment
+        and at what offset, nearest first (ties in the order active, pending, previous)."""
+        matched, offset = "none", None
+        if code is not None:
+            candidates = []
+            secrets_now = (
+                ("active", account.secret),
+                ("pending", account.pending_secret),
+                ("previous", account.previous_secret),
+            )
+            for order, (name, secret) in enumerate(secrets_now):
+                if secret is None:
+                    continue
+                offsets = find_offsets(
+                    secret,
+                    code,
+                    now,
+                    profile=self.policy.profile,
+                    window_steps=self.policy.attempt_search_steps,
+                )
+                if offsets:
+                    candidates.append((abs(offsets[0]), order, name, offsets[0]))
+            if candidates:
+                _, _, matched, offset = min(candidates)
+        self.store.add_attempt(account.login, Attempt(now, event, outcome, matched, offset))
+
     def _audit(self, actor: str, login: str, event: str, outcome: str, detail: str = "") -> None:
         self.store.add_audit(AuditEvent(self.clock.now(), actor, login, event, outcome, detail))
+
+
+def _require_typed(text: str | None, message: str) -> None:
+    """An empty field is a request to type it, never a counted failure."""
+    if not text:
+        raise errors.MissingInput(message)
+
+
+def _require_typed_code(code: str | None, prompt: str) -> None:
+    if not (code or "").strip():
+        action = "Save" if "Passcode" in prompt else "Submit"
+        raise errors.MissingInput(f"{prompt}, then click {action}.")

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DB_ENV = "MFA_KIT_DB"
 MEMORY = ":memory:"
 
@@ -58,7 +58,43 @@ CREATE TABLE sessions (
     expires_at  REAL NOT NULL
 );
 """,
+    # The portal's evidence and its lockout: one row per Security code or Passcode attempt
+    # (never the code), the lock escalation per account, the same counters for Login Names
+    # that match no account (kept under a keyed hash, never the text), and the key for it.
+    3: """
+CREATE TABLE attempts (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    at            REAL NOT NULL,
+    login         TEXT NOT NULL,
+    event         TEXT NOT NULL,
+    outcome       TEXT NOT NULL,
+    matched       TEXT NOT NULL CHECK (matched IN ('active', 'pending', 'previous', 'none')),
+    offset_steps  INTEGER
+);
+CREATE INDEX attempts_by_login ON attempts(login, at, id);
+ALTER TABLE accounts ADD COLUMN locks INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN last_locked_at REAL;
+CREATE TABLE unknown_logins (
+    name_hash       TEXT PRIMARY KEY,
+    failures        INTEGER NOT NULL DEFAULT 0,
+    locked_until    REAL,
+    locks           INTEGER NOT NULL DEFAULT 0,
+    last_locked_at  REAL
+);
+CREATE TABLE portal_keys (
+    name   TEXT PRIMARY KEY,
+    value  BLOB NOT NULL
+);
+INSERT INTO portal_keys (name, value) VALUES ('login_name_hmac', randomblob(32));
+CREATE INDEX challenges_by_expiry ON challenges(expires_at);
+CREATE INDEX challenges_by_login ON challenges(login);
+CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+CREATE INDEX sessions_by_login ON sessions(login);
+""",
 }
+
+MATCHED = ("active", "pending", "previous", "none")
+"""Which secret a typed code matched, as an Attempt records it."""
 
 
 class StoreError(RuntimeError):
@@ -75,7 +111,10 @@ class Account:
     previous_secret: the secret in force before the last agent reset (kept for diagnosis).
     last_step: the highest time step ever accepted; codes at or below it are refused.
     failures: wrong passwords or codes in a row.
-    locked_until: Unix time until which the account refuses logins (None: not locked).
+    locked_until: Unix time until which the account refuses logins (None: not locked;
+        infinity: locked until a Technical Support Agent unlocks it).
+    locks: locks in a row (the next lock lasts longer; see SecurityPolicy).
+    last_locked_at: when the latest of those locks began (None: no lock remembered).
     """
 
     login: str
@@ -88,6 +127,8 @@ class Account:
     last_step: int | None = None
     failures: int = 0
     locked_until: float | None = None
+    locks: int = 0
+    last_locked_at: float | None = None
 
     @property
     def mfa_active(self) -> bool:
@@ -108,6 +149,41 @@ class AuditEvent:
     event: str
     outcome: str
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One Security code or Passcode attempt, as the portal saw it at that moment.
+
+    at: when it was typed (Unix seconds).
+    event: "security_code" (Submit) or "security_settings_saved" (Save).
+    outcome: "ok" or the refusal's reason ("invalid_code", "expired_code", "locked", …).
+    matched: which secret the typed code matched then: "active", "pending", "previous" or
+        "none" (within SecurityPolicy.attempt_search_steps of that moment).
+    offset_steps: the signed offset of that match in time steps (positive: the phone's
+        clock is ahead), None when nothing matched or the code was malformed.
+    The typed code itself is never stored.
+    """
+
+    at: float
+    event: str
+    outcome: str
+    matched: str
+    offset_steps: int | None
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """The lockout counters of a Login Name that matches no account (same meaning as on
+    Account), so that an unknown name locks exactly like a real one."""
+
+    failures: int = 0
+    locked_until: float | None = None
+    locks: int = 0
+    last_locked_at: float | None = None
+
+
+THROTTLE_COLUMNS = tuple(f.name for f in fields(Throttle))
 
 
 def default_path() -> Path:
@@ -333,3 +409,33 @@ class Store:
             args.append(limit)
         rows = self._db.execute(sql, args).fetchall()
         return [AuditEvent(*row) for row in reversed(rows)]
+
+    # the portal's record of code attempts (issue: diagnosis from evidence)
+
+    def add_attempt(self, login: str, attempt: Attempt) -> None:
+        if attempt.matched not in MATCHED:
+            raise ValueError(f"matched must be one of {MATCHED}, not {attempt.matched!r}")
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO attempts (at, login, event, outcome, matched, offset_steps)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    attempt.at,
+                    login,
+                    attempt.event,
+                    attempt.outcome,
+                    attempt.matched,
+                    attempt.offset_steps,
+                ),
+            )
+
+    def attempts(self, login: str, since: float | None = None) -> list[Attempt]:
+        """The recorded code attempts of ``login``, oldest first; only those at or after
+        ``since`` (Unix seconds) if given."""
+        sql = "SELECT at, event, outcome, matched, offset_steps FROM attempts WHERE login = ?"
+        args: list[object] = [login]
+        if since is not None:
+            sql += " AND at >= ?"
+            args.append(since)
+        rows = self._db.execute(sql + " ORDER BY at, id", args).fetchall()
+        return [Attempt(*row) for row in rows]

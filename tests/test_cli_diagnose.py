@@ -90,9 +90,16 @@ def test_profile_arguments_find_google_authenticator_ignoring_the_period():
         ("\u0661\u0662\u0663\u0664\u0665\u0666", "another script"),
     ],
 )
-def test_a_code_that_cannot_be_a_code_is_one_line_and_exit_2(code, words):
+def test_a_code_that_cannot_be_a_code_is_a_malformed_diagnosis_and_exit_1(code, words):
     result = diagnose_secret(code)
-    assert_usage_error(result, words)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == ""
+    assert "(MALFORMED)" in result.stdout and words in result.stdout
+    as_json = diagnose_secret(code, "--json")
+    assert as_json.returncode == 1
+    data = json.loads(as_json.stdout)
+    assert data["verdict"] == "MALFORMED" and words in data["explanation"]
+    assert [c["verdict"] for c in data["causes"]] == ["MALFORMED"]
 
 
 @pytest.mark.parametrize(
