@@ -284,6 +284,10 @@ class Portal:
             self.store.update_account(
                 account.login,
                 previous_secret=account.secret or account.previous_secret,
+                # Kept for a stated time from when it stopped being in force (store).
+                previous_secret_at=(
+                    self.clock.now() if account.secret else account.previous_secret_at
+                ),
                 secret=None,
                 pending_secret=None,
                 last_step=None,
