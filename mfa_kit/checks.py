@@ -200,6 +200,29 @@ def phone_matches_qr(
     )
 
 
+class QrHistory:
+    """Every QR code a Profile page has shown since this was made (the current one included),
+    so an own-phone check can tell a code from an older QR code apart from a wrong one."""
+
+    def __init__(self, profile: ProfileScreen) -> None:
+        self._pictures: list[bytes] = []
+        self._profile = profile
+        self._seen(profile.qr_png)
+        # The image widget hands its new value over as a memoryview.
+        profile.qr_image.observe(lambda change: self._seen(bytes(change["new"])), names="value")
+
+    def _seen(self, picture: bytes | None) -> None:
+        if picture and picture not in self._pictures:
+            self._pictures.append(picture)
+
+    def secrets(self) -> list[str]:
+        """The secrets of the QR codes shown, oldest first."""
+        from . import qr
+        from .otp import parse_uri
+
+        return [parse_uri(qr.decode(picture)).secret for picture in self._pictures]
+
+
 def typed_code_matches_qr(
     typed: str, profile: ProfileScreen, now: float, earlier: Sequence[str] = ()
 ) -> CheckResult:

@@ -89,7 +89,8 @@ PNG_BASE64 = "iVBORw0KGgo"
 SKIPPED_STEP_HINTS = {
     "02_agent_enables_mfa": "type jordan.lee into Login Name and click Find, then click Enable MFA",
     "03_set_up_google_authenticator": (
-        "click your name, then Profile, then Set Up Google Authenticator"
+        "click Jordan Lee at the right of the top bar, then Profile, "
+        "then Set Up Google Authenticator"
     ),
     "04_add_account_in_authenticator": "tap Add, then Scan a QR code",
     "05_save_security_settings": "click Save, and read the message under Save",
@@ -439,10 +440,8 @@ def scan_with_a_real_app(namespace: dict[str, Any]) -> Authenticator:
 
 
 def test_own_phone_qr_code_is_one_google_authenticator_accepts() -> None:
-    own = run(
-        "03_set_up_google_authenticator", mode="OWN_PHONE", instead_of={"solution": click_set_up}
-    )
-    assert "✘" not in own.output("exercise-check")
+    own = run("03_set_up_google_authenticator", mode="OWN_PHONE", after={SHOW_QR: click_set_up})
+    assert "✘" not in click_every_check(own)
     uri = qr.decode(own.namespace["profile"].qr_png)
     parsed = parse_uri(uri)
     assert parsed.label_issuer == parsed.issuer == ISSUER
@@ -461,23 +460,29 @@ def test_own_phone_code_typed_from_the_app_passes_the_check() -> None:
         app = scan_with_a_real_app(namespace)
         namespace["your_code"].value = app.entries[0].code()
 
-    own = run(
-        "04_add_account_in_authenticator", mode="OWN_PHONE", instead_of={"solution": scan_and_type}
-    )
-    assert own.output("exercise-check").startswith("✔ your app's code matches")
+    own = run("04_add_account_in_authenticator", mode="OWN_PHONE", after={SCAN: scan_and_type})
+    assert click_every_check(own).startswith("✔ your app's code matches")
 
 
 def test_own_phone_code_of_another_secret_fails_the_check_with_a_hint() -> None:
     def type_training_code(namespace: dict[str, Any]) -> None:
         namespace["your_code"].value = Totp(TRAINING_SECRET).at(time.time())
 
-    own = run(
-        "04_add_account_in_authenticator",
-        mode="OWN_PHONE",
-        instead_of={"solution": type_training_code},
-    )
-    verdict = own.output("exercise-check")
+    own = run("04_add_account_in_authenticator", mode="OWN_PHONE", after={SCAN: type_training_code})
+    verdict = click_every_check(own)
     assert verdict.startswith("✘") and "newest SpectrumVoIP (jordan.lee) entry" in verdict
+
+
+def test_own_phone_code_from_a_qr_code_replaced_by_a_new_set_up_is_named() -> None:
+    def scan_then_set_up_again(namespace: dict[str, Any]) -> None:
+        namespace["your_code"].value = scan_with_a_real_app(namespace).entries[0].code()
+        namespace["profile"].set_up_button.click()
+
+    own = run(
+        "04_add_account_in_authenticator", mode="OWN_PHONE", after={SCAN: scan_then_set_up_again}
+    )
+    verdict = click_every_check(own)
+    assert verdict.startswith("✘ your phone's entry is from an older QR code")
 
 
 def save_with_the_app(apps: list[Authenticator]) -> Action:
@@ -505,6 +510,10 @@ def submit_the_apps_next_code(apps: list[Authenticator]) -> Action:
         namespace["login"].submit_button.click()
 
     return act
+
+
+SHOW_QR = "check:show-qr-code"
+SCAN = "check:scan-qr-code"
 
 
 def click_set_up(namespace: dict[str, Any]) -> None:
@@ -564,33 +573,28 @@ def test_own_phone_notebook_02_starts_over_after_a_saved_setup() -> None:
 def test_own_phone_notebook_03_starts_at_set_up_after_a_saved_setup() -> None:
     apps: list[Authenticator] = []
     save_in_notebook_05(apps)
-    own = run(
-        "03_set_up_google_authenticator", mode="OWN_PHONE", instead_of={"solution": click_set_up}
-    )
+    own = run("03_set_up_google_authenticator", mode="OWN_PHONE", after={SHOW_QR: click_set_up})
     assert "an agent reset MFA" in own.output("starting-state")
     assert "MFA enabled, not set up yet" in own.output("starting-state")
-    assert "✘" not in own.output("exercise-check")
+    assert "✘" not in click_every_check(own)
     shown = parse_uri(qr.decode(own.namespace["profile"].qr_png)).secret
     assert shown != apps[-1].entries[0].secret, "the new QR code holds a new secret"
 
 
 def test_own_phone_notebook_04_final_check_asks_for_the_apps_code_until_it_is_typed() -> None:
     empty = run("04_add_account_in_authenticator", mode="OWN_PHONE")
-    assert empty.output("exercise-check") == (
-        "✘ The box is empty: type the 6 digits your app shows for SpectrumVoIP (jordan.lee).\n"
+    assert click_every_check(empty) == (
+        "✘ the box is empty — type the six digits your app shows for SpectrumVoIP (jordan.lee)"
     )
     final = empty.output("final-check").splitlines()
-    assert final[-2:] == [
-        "✘ Type your app's code in the box above and run this cell again.",
-        "  The box is empty: type the 6 digits your app shows for SpectrumVoIP (jordan.lee).",
-    ]
+    assert final[-1] == (
+        "✘ the box is empty — type the six digits your app shows for SpectrumVoIP (jordan.lee)"
+    )
 
     def scan_and_type(namespace: dict[str, Any]) -> None:
         namespace["your_code"].value = scan_with_a_real_app(namespace).entries[0].code()
 
-    typed = run(
-        "04_add_account_in_authenticator", mode="OWN_PHONE", instead_of={"solution": scan_and_type}
-    )
+    typed = run("04_add_account_in_authenticator", mode="OWN_PHONE", after={SCAN: scan_and_type})
     assert "✘" not in typed.output("final-check")
     assert typed.output("final-check").splitlines()[-1].startswith("✔ your app's code matches")
 
@@ -602,9 +606,7 @@ def scan_in_notebook_04(apps: list[Authenticator]) -> Run:
         apps.append(scan_with_a_real_app(namespace))
         namespace["your_code"].value = apps[-1].entries[0].code()
 
-    return run(
-        "04_add_account_in_authenticator", mode="OWN_PHONE", instead_of={"solution": scan_and_type}
-    )
+    return run("04_add_account_in_authenticator", mode="OWN_PHONE", after={SCAN: scan_and_type})
 
 
 def save_with_the_entry_from_04(apps: list[Authenticator]) -> Action:
