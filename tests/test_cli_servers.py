@@ -35,13 +35,13 @@ def test_a_missing_notebook_is_a_usage_error_saying_where_it_looked():
     assert "notebooks/ folder" in str(raised.value)
 
 
-def test_lab_serves_the_course_on_loopback_and_fetches_nothing():
-    argv = servers.lab_argv(9123, open_browser=False)
+def test_lab_serves_the_trainees_workspace_on_loopback_and_fetches_nothing(tmp_path):
+    argv = servers.lab_argv(9123, open_browser=False, workspace=tmp_path)
     assert option(argv, "ServerApp.ip") == "127.0.0.1"
     assert option(argv, "ServerApp.port") == "9123"
     assert option(argv, "ServerApp.port_retries") == "0"
     assert option(argv, "ServerApp.open_browser") == "False"
-    assert option(argv, "ServerApp.root_dir") == str(servers.notebooks_dir())
+    assert option(argv, "ServerApp.root_dir") == str(tmp_path)
     assert option(argv, "LabApp.default_url") == "/lab/tree/00_start_here.ipynb"
     assert option(argv, "LabApp.news_url") == "None"
     assert option(argv, "LabApp.check_for_updates_class") == "jupyterlab.NeverCheckForUpdate"
