@@ -16,12 +16,16 @@ from mfa_kit.clock import FixedClock
 from mfa_kit.otp import ISSUER, format_code, parse_uri
 from mfa_kit.policy import DEFAULT_POLICY
 from mfa_kit.portal import Portal
+from mfa_kit.screens._view import press_enter
 from mfa_kit.screens.profile import (
     ACTIVE_TEXT,
     ENABLED_TEXT,
     NOT_ENABLED_TEXT,
+    REPLACED_TEXT,
     SAVED_TEXT,
     SCAN_TEXT,
+    TYPE_THE_CURRENT_PASSWORD,
+    TYPE_THE_PASSCODE,
     ProfileScreen,
 )
 from mfa_kit.store import Account
@@ -250,11 +254,88 @@ def test_save_with_a_malformed_passcode_changes_nothing(
 
 def test_a_second_set_up_replaces_the_qr_code(scanned: ProfileScreen, enabled: Portal) -> None:
     first = scanned.qr_png
+    assert scanned.message == SCAN_TEXT
 
     setup = scanned.set_up_google_authenticator()
 
     assert setup is not None and scanned.qr_png != first
     assert parse_uri(qr.decode(scanned.qr_png)).secret == setup.secret != TRAINING_SECRET
+    assert scanned.message == REPLACED_TEXT
+    assert "A new QR code replaced the earlier one" in scanned.message_area.value
+    assert "stops working" in scanned.message
+
+
+def test_after_a_second_set_up_the_entry_from_the_first_is_refused(
+    scanned: ProfileScreen, enabled: Portal, phone: Authenticator
+) -> None:
+    """What the message warns about: the earlier entry's code no longer saves."""
+    scanned.set_up_button.click()
+    before = account(enabled)
+
+    type_and_save(scanned, format_code(phone.find(TRAINING_LOGIN)[0].code()), TRAINING_PASSWORD)
+
+    assert scanned.message == WRONG_CODE
+    assert_failures_rose(enabled, before, 1)
+
+
+def test_set_up_after_a_saved_setup_is_not_a_replacement_of_a_qr_code(
+    scanned: ProfileScreen, enabled: Portal, phone: Authenticator
+) -> None:
+    type_and_save(scanned, phone_code(phone), TRAINING_PASSWORD)
+    enabled.reset_mfa(TRAINING_LOGIN)
+
+    scanned.set_up_button.click()
+
+    assert scanned.message == SCAN_TEXT
+
+
+@pytest.mark.parametrize("box", ["passcode", "current_password"])
+def test_enter_in_either_field_clicks_save(
+    scanned: ProfileScreen, enabled: Portal, phone: Authenticator, box: str
+) -> None:
+    scanned.passcode.value = phone_code(phone)
+    scanned.current_password.value = TRAINING_PASSWORD
+
+    press_enter(getattr(scanned, box))
+
+    assert scanned.message == SAVED_TEXT
+    assert enabled.status(TRAINING_LOGIN).mfa_active
+
+
+@pytest.mark.parametrize(
+    ("passcode", "password", "message"),
+    [
+        ("", "", TYPE_THE_PASSCODE),
+        ("", TRAINING_PASSWORD, TYPE_THE_PASSCODE),
+        ("  ", "not-my-password", TYPE_THE_PASSCODE),
+        ("123 456", "", TYPE_THE_CURRENT_PASSWORD),
+    ],
+)
+def test_an_empty_field_is_asked_for_and_not_counted(
+    scanned: ProfileScreen, enabled: Portal, passcode: str, password: str, message: str
+) -> None:
+    before = account(enabled)
+    events = enabled.audit_trail()
+
+    type_and_save(scanned, passcode, password)
+
+    assert scanned.message == message
+    assert message in scanned.message_area.value
+    assert "more failed attempts" not in scanned.message_area.value
+    assert scanned.qr_png is not None
+    assert account(enabled) == before
+    assert enabled.audit_trail() == events
+
+
+def test_save_by_enter_with_both_fields_empty_is_not_counted(
+    scanned: ProfileScreen, enabled: Portal
+) -> None:
+    before = account(enabled)
+
+    press_enter(scanned.passcode)
+
+    assert scanned.message == TYPE_THE_PASSCODE
+    assert account(enabled) == before
 
 
 def test_html_in_the_display_name_is_escaped_on_the_page(portal: Portal) -> None:

@@ -11,13 +11,27 @@ import ipywidgets as w
 
 from ..errors import PortalError
 from ..portal import AccountStatus, AuthenticatorSetup, Portal, Session
-from ._view import BORDER, BRAND, PORTAL_NAME, Screen, banner, heading, paragraph, show
+from ._view import (
+    BORDER,
+    BRAND,
+    PORTAL_NAME,
+    Screen,
+    banner,
+    heading,
+    missing_input,
+    on_enter,
+    paragraph,
+    row,
+    screen_layout,
+    show,
+)
 
 Page = Literal["home", "profile"]
 
 SECTION_TITLE = "Change Account Security"
 SET_UP_LABEL = "Set Up Google Authenticator"
 _WIDE = {"description_width": "130px"}
+_FIELD = {"width": "100%", "max_width": "360px"}
 
 NOT_ENABLED_TEXT = (
     "Multi-factor authentication is not enabled for this account yet. "
@@ -34,6 +48,12 @@ SCAN_TEXT = (
     "Then type the code the app shows into Passcode."
 )
 SAVED_TEXT = "Your security settings were saved. MFA is now active on this account."
+REPLACED_TEXT = (
+    "A new QR code replaced the earlier one: an entry scanned from the earlier QR code stops "
+    "working. Delete it in Google Authenticator, then tap Add and scan this QR code."
+)
+TYPE_THE_PASSCODE = "Type the Passcode that Google Authenticator shows, then click Save."
+TYPE_THE_CURRENT_PASSWORD = "Type your Current Password, then click Save."  # noqa: S105 - a message
 
 
 class ProfileScreen(Screen):
@@ -73,10 +93,17 @@ class ProfileScreen(Screen):
             "mfa-qr-image",
         )
         self.passcode = self._tag(
-            w.Text(description="Passcode", placeholder="123 456", style=_WIDE), "mfa-passcode"
+            w.Text(
+                description="Passcode",
+                placeholder="123 456",
+                style=_WIDE,
+                layout=w.Layout(**_FIELD),
+            ),
+            "mfa-passcode",
         )
         self.current_password = self._tag(
-            w.Password(description="Current Password", style=_WIDE), "mfa-current-password"
+            w.Password(description="Current Password", style=_WIDE, layout=w.Layout(**_FIELD)),
+            "mfa-current-password",
         )
         self.save_button = self._tag(
             w.Button(description="Save", button_style="primary"), "mfa-save"
@@ -89,19 +116,25 @@ class ProfileScreen(Screen):
         self.save_button.on_click(
             lambda _: self.save(self.passcode.value, self.current_password.value)
         )
+        # Enter in either field clicks Save, as on the portal's web page.
+        for box in (self.passcode, self.current_password):
+            on_enter(box, lambda: self.save(self.passcode.value, self.current_password.value))
 
         self._menu = w.VBox([self.profile_button], layout=w.Layout(border=BORDER, padding="4px"))
         top_bar = w.HBox(
-            [w.HTML(banner(PORTAL_NAME), layout=w.Layout(flex="1")), self.user_menu_button],
+            [
+                w.HTML(banner(PORTAL_NAME), layout=w.Layout(flex="1 1 auto", min_width="0")),
+                self.user_menu_button,
+            ],
             layout=w.Layout(align_items="stretch"),
         )
         self._qr_box = w.VBox([self.qr_image])
-        self._form = w.VBox([self.passcode, self.current_password, w.HBox([self.save_button])])
+        self._form = w.VBox([self.passcode, self.current_password, row([self.save_button])])
         section = w.VBox(
             [
                 w.HTML(heading(SECTION_TITLE, 4)),
                 self.section_state,
-                w.HBox([self.set_up_button]),
+                row([self.set_up_button]),
                 self._qr_box,
                 self._form,
             ],
@@ -134,7 +167,7 @@ class ProfileScreen(Screen):
                     layout=w.Layout(padding="10px 14px"),
                 ),
             ],
-            layout=w.Layout(border=BORDER, width="520px"),
+            layout=screen_layout(520, border=BORDER),
         )
         self.widget.add_class("mfa-profile-screen")
         show(self._menu, False)
@@ -191,6 +224,7 @@ class ProfileScreen(Screen):
     def set_up_google_authenticator(self) -> AuthenticatorSetup | None:
         """Set Up Google Authenticator: show the QR code. None when the portal refused."""
         self._go("profile")
+        earlier_qr_code = self.portal.status(self.login).setup_pending
         try:
             setup = self.portal.start_authenticator_setup(self.login, session=self.session)
         except PortalError as error:
@@ -199,13 +233,20 @@ class ProfileScreen(Screen):
             return None
         self._show_qr(setup.qr_png())
         self._refresh_section()
-        self._say(SCAN_TEXT)
+        self._say(REPLACED_TEXT if earlier_qr_code else SCAN_TEXT)
         return setup
 
     def save(self, passcode: str, current_password: str) -> AccountStatus | None:
         """Save with Passcode and Current Password. None when the portal refused."""
         self._go("profile")
         self.current_password.value = ""
+        empty = missing_input([("Passcode", passcode), ("Current Password", current_password)])
+        if empty:
+            # Until the portal answers an empty field itself, it is not even asked.
+            self._say(
+                TYPE_THE_PASSCODE if empty == "Passcode" else TYPE_THE_CURRENT_PASSWORD, "error"
+            )
+            return None
         try:
             status = self.portal.save_security_settings(
                 self.login, passcode, current_password, session=self.session
