@@ -1,19 +1,27 @@
 # Two jobs: `make lab` (the course) and `make test` (everything CI checks).
-# Both create .venv in this folder on first use and install the package into it.
+# Both create .venv in this folder on first use and install the package into it, with the
+# versions pinned in requirements.lock (`make lock` makes it again from pyproject.toml), and
+# configurable-http-proxy for `mfa-kit classroom` into node_modules/ (package-lock.json).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+PROXY := node_modules/.installed-stamp
 
-.PHONY: setup lab demo test notebooks bench clean
+.PHONY: setup lab demo test notebooks bench lock classroom clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[test]"
 	touch $(STAMP)
 
-setup: $(STAMP)
+# npm ci installs exactly package-lock.json; without npm the classroom says what is missing.
+$(PROXY): package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error && touch $(PROXY); \
+	else echo "npm is not installed: mfa-kit classroom needs it (apt-get install nodejs npm)"; fi
+
+setup: $(STAMP) $(PROXY)
 
 lab: $(STAMP)
 	$(BIN)/mfa-kit lab
@@ -21,10 +29,14 @@ lab: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/mfa-kit demo
 
-test: $(STAMP)
-	$(BIN)/ruff check mfa_kit tests benchmarks
-	$(BIN)/ruff format --check mfa_kit tests benchmarks
+test: $(STAMP) $(PROXY)
+	$(BIN)/ruff check mfa_kit tests benchmarks deploy
+	$(BIN)/ruff format --check mfa_kit tests benchmarks deploy
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# A practice class of 3 on this machine (see the README's "Running a class").
+classroom: $(STAMP) $(PROXY)
+	$(BIN)/mfa-kit classroom start --trainees 3
 
 # Re-run every notebook top to bottom and store it the way strict nbval compares it: outputs
 # kept, cell tags kept, volatile metadata (widget state, timings, versions) dropped.
@@ -36,8 +48,14 @@ notebooks: $(STAMP)
 		--ClearMetadataPreprocessor.preserve_cell_metadata_mask=tags \
 		notebooks/*.ipynb
 
-bench: $(STAMP)
+bench: $(STAMP) $(PROXY)
 	$(BIN)/python -m benchmarks
 
+# Pin every version again from pyproject.toml (uv pip compile; uv comes from PyPI).
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "uv>=0.9,<1"
+	$(BIN)/python deploy/lock.py
+
 clean:
-	rm -rf $(VENV) test-artifacts reports
+	rm -rf $(VENV) node_modules test-artifacts reports

@@ -35,7 +35,10 @@ def test_environment_yml_lists_exactly_pyprojects_dependencies():
             conda[name] = spec
     assert conda.pop("python") == project["requires-python"]
     assert conda.pop("pip") == ""
-    assert conda == dict(_name_and_spec(r) for r in project["dependencies"])
+    # conda also installs the `classroom` extra, and the proxy that npm installs for pip users
+    classroom = project["optional-dependencies"]["classroom"]
+    assert conda.pop("configurable-http-proxy") != ""
+    assert conda == dict(_name_and_spec(r) for r in project["dependencies"] + classroom)
     # the test extras come through pip from pyproject itself
     assert pip_entries == ["-e .[test]"]
     assert "test" in project["optional-dependencies"]

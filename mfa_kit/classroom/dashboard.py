@@ -1,0 +1,145 @@
+"""The trainer's dashboard: a JupyterHub service, open only to the trainer through the hub's
+OAuth, showing every trainee's progress (read-only), refreshed by the page every few seconds.
+
+Run by the hub as ``python -m mfa_kit.classroom.dashboard`` with JupyterHub's service
+variables and MFA_KIT_CLASSROOM (the state folder) in its environment.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
+from jupyterhub.utils import url_path_join
+from tornado import ioloop, web
+
+from . import STATE_VARIABLE, TRAINER
+from .state import load
+from .table import DONE, TRIED, as_csv, build, pass_text, score_text, when_text
+
+REFRESH_SECONDS = 15
+
+
+def hub_activity() -> dict[str, str | None]:
+    """Each user's last activity as the hub saw it (the service's own token, read-only)."""
+    request = urllib.request.Request(  # noqa: S310 (the hub's own API URL)
+        url_path_join(os.environ["JUPYTERHUB_API_URL"], "users"),
+        headers={"Authorization": f"token {os.environ['JUPYTERHUB_API_TOKEN']}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310
+            return {user["name"]: user.get("last_activity") for user in json.load(answer)}
+    except (OSError, ValueError):
+        return {}
+
+
+class TrainerOnly(HubOAuthenticated, web.RequestHandler):
+    def classroom(self):
+        return load(Path(os.environ[STATE_VARIABLE]))
+
+    def prepare(self) -> None:
+        user = self.get_current_user()
+        if user is None:
+            return  # @web.authenticated on the method sends the browser to log in
+        if user.get("name") != TRAINER:
+            raise web.HTTPError(403, "the dashboard is for the trainer only")
+
+    def table(self):
+        classroom = self.classroom()
+        return build(classroom.trainees, classroom.workspace, hub_activity())
+
+
+class Page(TrainerOnly):
+    @web.authenticated
+    def get(self) -> None:
+        columns, rows = self.table()
+        esc = html.escape
+        head = "".join(f"<th>{esc(column)}</th>" for column in columns)
+        body = []
+        for row in rows:
+            cells = "".join(
+                f'<td class="cell" data-login="{esc(row.login)}" data-notebook="{esc(column)}">'
+                f"{esc(row.cells.get(column, ''))}</td>"
+                for column in columns
+            )
+            certificate = (
+                f'<a href="certificate/{esc(row.login)}">certificate</a>' if row.certificate else ""
+            )
+            body.append(
+                f'<tr data-login="{esc(row.login)}"><th>{esc(row.name)}<br>'
+                f"<small>{esc(row.login)}</small></th>{cells}"
+                f"<td>{esc(score_text(row.score))}</td><td>{esc(pass_text(row.passed))}</td>"
+                f"<td>{esc(when_text(row.last_activity))}</td><td>{certificate}</td>"
+                f'<td class="problem">{esc(row.problem)}</td></tr>'
+            )
+        self.set_header("Cache-Control", "no-store")
+        self.write(
+            f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="refresh" content="{REFRESH_SECONDS}">
+<title>Classroom progress</title>
+<style>
+body {{ font-family: sans-serif; margin: 1.5em; }}
+table {{ border-collapse: collapse; }}
+th, td {{ border: 1px solid #bbb; padding: .3em .6em; text-align: center; }}
+td.problem {{ color: #a40000; text-align: left; }}
+</style></head><body>
+<h1>Classroom progress</h1>
+<p>{DONE} done, {TRIED} tried and not done yet, blank: not tried.
+This page refreshes every {REFRESH_SECONDS} s. <a href="progress.csv">Export as CSV</a>
+· <a href="{esc(os.environ.get("JUPYTERHUB_BASE_URL", "/"))}hub/home">Hub</a></p>
+<table id="progress"><thead><tr><th>trainee</th>{head}<th>score</th><th>passed</th>
+<th>last activity</th><th>certificate</th><th>problem</th></tr></thead>
+<tbody>{"".join(body)}</tbody></table></body></html>"""
+        )
+
+
+class Export(TrainerOnly):
+    @web.authenticated
+    def get(self) -> None:
+        columns, rows = self.table()
+        self.set_header("Content-Type", "text/csv; charset=utf-8")
+        self.set_header("Content-Disposition", 'attachment; filename="classroom-progress.csv"')
+        self.write(as_csv(columns, rows))
+
+
+class Certificate(TrainerOnly):
+    @web.authenticated
+    def get(self, login: str) -> None:
+        classroom = self.classroom()
+        if login not in classroom.logins:
+            raise web.HTTPError(404)
+        columns, rows = self.table()
+        path = next((row.certificate for row in rows if row.login == login), None)
+        if path is None:
+            raise web.HTTPError(404, "no certificate yet")
+        kinds = {".html": "text/html", ".pdf": "application/pdf", ".svg": "image/svg+xml"}
+        self.set_header("Content-Type", kinds.get(path.suffix.lower(), "image/png"))
+        self.write(path.read_bytes())
+
+
+def make_app() -> web.Application:
+    prefix = os.environ["JUPYTERHUB_SERVICE_PREFIX"]
+    return web.Application(
+        [
+            (prefix, Page),
+            (url_path_join(prefix, "progress.csv"), Export),
+            (url_path_join(prefix, r"certificate/([a-z0-9._-]+)"), Certificate),
+            (url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler),
+        ],
+        cookie_secret=os.urandom(32),
+    )
+
+
+def main() -> None:
+    url = urlsplit(os.environ["JUPYTERHUB_SERVICE_URL"])
+    make_app().listen(url.port, url.hostname)
+    ioloop.IOLoop.current().start()
+
+
+if __name__ == "__main__":
+    main()
