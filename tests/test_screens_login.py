@@ -17,7 +17,7 @@ from mfa_kit.otp import format_code
 from mfa_kit.policy import DEFAULT_POLICY
 from mfa_kit.portal import GOOGLE_LOGIN_MESSAGE, Portal
 from mfa_kit.screens._view import press_enter
-from mfa_kit.screens.login import LOGGED_OUT_MESSAGE, TYPE_THE_PASSWORD, LoginScreen
+from mfa_kit.screens.login import LOGGED_OUT_MESSAGE, LoginScreen
 from mfa_kit.store import Account
 from mfa_kit.training import TRAINING_DISPLAY_NAME, TRAINING_LOGIN, TRAINING_PASSWORD
 
@@ -28,6 +28,8 @@ EXPIRED_CODE = (
     "That code has expired. Codes change every 30 seconds: type the code the app shows now. "
     "If this keeps happening, set the phone's date and time to automatic."
 )
+TYPE_THE_PASSWORD = "Type your Password, then click Log In."  # noqa: S105 - a message
+TYPE_THE_CODE = "Type the Security code that Google Authenticator shows, then click Submit."
 TIMED_OUT = (
     "This login has timed out or was already used. Log in again with your Login Name and Password."
 )
@@ -393,7 +395,7 @@ def test_an_empty_password_asks_for_it_and_is_not_counted(
         press_enter(mfa_screen.password)
 
     assert mfa_screen.message == TYPE_THE_PASSWORD
-    assert "Type the Password" in mfa_screen.message_area.value
+    assert TYPE_THE_PASSWORD in mfa_screen.message_area.value
     assert mfa_screen.stage == "credentials" and mfa_screen.session is None
     assert mfa_screen.login_name.value == TRAINING_LOGIN
     assert account(enrolled) == before
@@ -409,7 +411,7 @@ def test_an_empty_security_code_by_enter_is_answered_and_not_counted(
     mfa_screen.security_code.value = "   "
     press_enter(mfa_screen.security_code)
 
-    assert mfa_screen.message == "Type the 6-digit code that the app shows."
+    assert mfa_screen.message == TYPE_THE_CODE
     assert mfa_screen.stage == "security_code"
     assert account(enrolled) == before
 

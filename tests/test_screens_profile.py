@@ -24,8 +24,6 @@ from mfa_kit.screens.profile import (
     REPLACED_TEXT,
     SAVED_TEXT,
     SCAN_TEXT,
-    TYPE_THE_CURRENT_PASSWORD,
-    TYPE_THE_PASSCODE,
     ProfileScreen,
 )
 from mfa_kit.store import Account
@@ -43,6 +41,8 @@ MFA_NOT_ENABLED = (
 NO_SETUP = "Click Set Up Google Authenticator first, scan the QR code, then type the Passcode."
 WRONG_CURRENT_PASSWORD = "The Current Password is not correct. Nothing was saved."
 WRONG_CODE = "That code is not correct. Type the code the app shows now for SpectrumVoIP."
+TYPE_THE_PASSCODE = "Type the Passcode that Google Authenticator shows, then click Save."
+TYPE_THE_CURRENT_PASSWORD = "Type your Current Password, then click Save."  # noqa: S105 - a message
 EXPIRED_CODE = (
     "That code has expired. Codes change every 30 seconds: type the code the app shows now. "
     "If this keeps happening, set the phone's date and time to automatic."

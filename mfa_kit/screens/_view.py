@@ -122,14 +122,6 @@ def side_by_side(*screens: Any) -> Any:
     return w.HBox(widgets, layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
 
 
-def missing_input(fields: list[tuple[str, str]]) -> str:
-    """The first of ``(label, typed)`` left empty, or "" when all were typed."""
-    for label, typed in fields:
-        if not typed.strip():
-            return label
-    return ""
-
-
 class Screen:
     """Base of every screen: a message area, tagged controls and notebook display.
 

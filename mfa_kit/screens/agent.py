@@ -157,9 +157,10 @@ class AgentConsole(Screen):
         try:
             already = self.portal.status(login).mfa_enabled
         except PortalError:
-            already = False  # the action itself shows the portal's refusal
+            already = False  # Enable MFA itself shows the portal's refusal
+        # The portal changes nothing on an account that has MFA already; the words say so.
         if already:
-            return self._act(login, self.portal.status, ALREADY_ENABLED_MESSAGE, "info")
+            return self._act(login, self.portal.enable_mfa, ALREADY_ENABLED_MESSAGE, "info")
         return self._act(login, self.portal.enable_mfa, ENABLED_MESSAGE)
 
     def reset_mfa(self, login: str | None = None) -> AccountStatus | None:

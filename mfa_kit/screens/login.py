@@ -18,7 +18,6 @@ from ._view import (
     Screen,
     banner,
     heading,
-    missing_input,
     on_enter,
     paragraph,
     row,
@@ -34,8 +33,6 @@ LOGGED_IN: Stage = "logged_in"
 _WIDE = {"description_width": "110px"}
 _FIELD = {"width": "100%", "max_width": "340px"}
 LOGGED_OUT_MESSAGE = "You are logged out."
-
-TYPE_THE_PASSWORD = "Type the Password, then click Log In."  # noqa: S105 - a message
 
 
 class LoginScreen(Screen):
@@ -156,10 +153,6 @@ class LoginScreen(Screen):
         self.login_name.value = login
         # A portal never leaves a typed password in the box after an attempt.
         self.password.value = ""
-        if missing_input([("Password", password)]):
-            # Until the portal answers an empty field itself, it is not even asked.
-            self._say(TYPE_THE_PASSWORD, "error")
-            return None
         try:
             result = self.portal.log_in(login, password)
         except PortalError as error:

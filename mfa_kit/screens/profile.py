@@ -18,7 +18,6 @@ from ._view import (
     Screen,
     banner,
     heading,
-    missing_input,
     on_enter,
     paragraph,
     row,
@@ -52,8 +51,6 @@ REPLACED_TEXT = (
     "A new QR code replaced the earlier one: an entry scanned from the earlier QR code stops "
     "working. Delete it in Google Authenticator, then tap Add and scan this QR code."
 )
-TYPE_THE_PASSCODE = "Type the Passcode that Google Authenticator shows, then click Save."
-TYPE_THE_CURRENT_PASSWORD = "Type your Current Password, then click Save."  # noqa: S105 - a message
 
 
 class ProfileScreen(Screen):
@@ -240,13 +237,6 @@ class ProfileScreen(Screen):
         """Save with Passcode and Current Password. None when the portal refused."""
         self._go("profile")
         self.current_password.value = ""
-        empty = missing_input([("Passcode", passcode), ("Current Password", current_password)])
-        if empty:
-            # Until the portal answers an empty field itself, it is not even asked.
-            self._say(
-                TYPE_THE_PASSCODE if empty == "Passcode" else TYPE_THE_CURRENT_PASSWORD, "error"
-            )
-            return None
         try:
             status = self.portal.save_security_settings(
                 self.login, passcode, current_password, session=self.session

@@ -259,7 +259,9 @@ def test_screens_fit_and_behave_at_1024_px_with_the_file_browser_open(
         login_cell = _cell(page, LOGIN)
         login_cell.locator(".mfa-login-name input").fill("jordan.lee")
         login_cell.locator(".mfa-login-password input").press("Enter")
-        expect(login_cell.locator(".mfa-login-message")).to_contain_text("Type the Password")
+        expect(login_cell.locator(".mfa-login-message")).to_contain_text(
+            "Type your Password, then click Log In."
+        )
         login_cell.locator(".mfa-login-password input").fill("Practice-Only-2026")
         login_cell.locator(".mfa-login-password input").press("Enter")
         expect(login_cell.locator(".mfa-security-code input")).to_be_visible()
