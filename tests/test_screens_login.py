@@ -421,3 +421,14 @@ def test_the_screen_shrinks_with_the_page_instead_of_being_clipped(screen: Login
     assert screen.widget.layout.max_width == "460px"
     for box in (screen.login_name, screen.password, screen.security_code):
         assert box.layout.width == "100%"
+
+
+def test_a_frozen_login_page_stays_a_picture(mfa_screen: LoginScreen, enrolled: Portal) -> None:
+    type_credentials(mfa_screen, TRAINING_LOGIN, TRAINING_PASSWORD)
+    shown = mfa_screen.text
+
+    mfa_screen.freeze()
+
+    for css_class in ("mfa-security-code", "mfa-security-submit", "mfa-login-submit"):
+        assert mfa_screen.control(css_class).disabled
+    assert mfa_screen.text == shown and mfa_screen.stage == "security_code"

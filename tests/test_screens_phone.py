@@ -470,3 +470,15 @@ def test_the_phone_shrinks_with_the_page_instead_of_being_clipped(screen: PhoneS
     toolbar = phone_card.children[1]
     assert toolbar.children == (screen.add_button, screen.edit_button)
     assert toolbar.layout.flex_flow == "row wrap"
+
+
+def test_a_frozen_phone_cannot_move_the_clock_or_delete(
+    screen: PhoneScreen, profile: ProfileScreen
+) -> None:
+    two_entries(screen, profile)
+    screen.edit()
+
+    screen.freeze()
+
+    frozen = [screen.wait_button, screen.add_button, screen.edit_button, *screen.delete_buttons]
+    assert all(button.disabled for button in frozen)

@@ -351,3 +351,20 @@ def test_html_in_the_display_name_is_escaped_on_the_page(portal: Portal) -> None
     )
     assert "&lt;img src=x onerror=alert(1)&gt;" in page_html
     assert "<img" not in page_html
+
+
+def test_a_frozen_page_keeps_its_moment_and_its_words(
+    scanned: ProfileScreen, enabled: Portal, phone: Authenticator
+) -> None:
+    type_and_save(scanned, "123 456", TRAINING_PASSWORD)
+    shown = scanned.text
+
+    assert scanned.freeze() is scanned
+
+    assert scanned.frozen and "mfa-snapshot" in scanned.widget._dom_classes
+    controls = [scanned.control(c) for c in ("mfa-setup-authenticator", "mfa-save")]
+    assert all(control.disabled for control in controls)
+    assert scanned.passcode.disabled and scanned.current_password.disabled
+    # Greyed out as a picture, but it still says what the page offered at that moment.
+    assert scanned.set_up_offered and scanned.text == shown
+    assert "[Set Up Google Authenticator]: offered" in scanned.text

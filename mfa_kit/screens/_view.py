@@ -157,6 +157,24 @@ class Screen:
             known = ", ".join(sorted(self._controls))
             raise KeyError(f"{css_class!r} is not on this screen; it has {known}") from None
 
+    # a picture of one moment
+
+    @property
+    def frozen(self) -> bool:
+        """Whether :meth:`freeze` made this screen a picture of one moment."""
+        return getattr(self, "_frozen", False)
+
+    def freeze(self) -> Screen:
+        """Keep this screen as it is now: every button and field stops responding, so a
+        screen shown to explain a moment cannot be changed by a click afterwards (a live
+        screen for the trainee to act on is a separate object). Returns the screen."""
+        self._frozen = True
+        for control in self._controls.values():
+            if hasattr(control, "disabled"):
+                control.disabled = True
+        self.widget.add_class("mfa-snapshot")
+        return self
+
     # messages
 
     @property

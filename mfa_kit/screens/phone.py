@@ -369,6 +369,13 @@ class PhoneScreen(Screen):
         self._close_confirmation()
         self._say(EDITING_TEXT if self._editing else "")
 
+    def freeze(self) -> PhoneScreen:
+        """Keep the phone as it is now, Delete buttons included (see Screen.freeze)."""
+        super().freeze()
+        for each in self._rows:
+            each.delete_button.disabled = True
+        return self
+
     def refresh(self) -> None:
         """Redraw every entry's code and countdown from the phone's clock now."""
         with self._lock:

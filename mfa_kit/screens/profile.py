@@ -67,6 +67,7 @@ class ProfileScreen(Screen):
         self.plain_title = f"{PORTAL_NAME}: {status.display_name}"
         self._page: Page = "home"
         self._qr_png: bytes | None = None
+        self._offered = False
         self._state_text = ""
 
         self.user_menu_button = self._tag(
@@ -187,7 +188,7 @@ class ProfileScreen(Screen):
     @property
     def set_up_offered(self) -> bool:
         """Whether Set Up Google Authenticator can be clicked on the page."""
-        return not self.set_up_button.disabled
+        return self._offered
 
     @property
     def text(self) -> str:
@@ -264,7 +265,8 @@ class ProfileScreen(Screen):
             text = NOT_ENABLED_TEXT
         self._state_text = text
         self.section_state.value = paragraph(text)
-        self.set_up_button.disabled = not offered
+        self._offered = offered
+        self.set_up_button.disabled = not offered or self.frozen
         show(self._form, offered)
         return status
 
