@@ -32,7 +32,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="say why a code was refused (secret mode or portal mode)",
         description=(
             "Secret mode (--secret) checks the code against one setup key; portal mode "
-            "(--login) reads the practice portal's database and also checks lockout, replay, "
+            "(--login) reads the practice portal's database, its record of attempts (without "
+            "--code: the recent attempts explained) and also checks lockout, replay, "
             "the pending and previous setups and the company's other accounts. Exit status: "
             "0 a diagnosis, 1 the code typed cannot be a code at all (MALFORMED, still a "
             "diagnosis), 2 bad arguments."
@@ -75,6 +76,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     diagnose.add_argument(
         "--symptom", default=None, help="what the customer describes, e.g. 'google' (portal mode)"
+    )
+    diagnose.add_argument(
+        "--since",
+        default=None,
+        metavar="WHEN",
+        help=(
+            "portal mode without --code: explain the attempts the portal recorded since "
+            "WHEN (default: the day before --at)"
+        ),
     )
     add_profile_arguments(diagnose)
     diagnose.add_argument("--json", action="store_true", help="print the diagnosis as JSON")
@@ -142,8 +152,8 @@ def _diagnose(args: argparse.Namespace) -> int:
     at = _when(args.at)
     phone_offset = parse_phone_offset(args.phone_offset)
     if args.secret is not None:
-        if args.db is not None or args.symptom is not None:
-            raise UsageError("--db and --symptom are for portal mode (--login)")
+        if args.db is not None or args.symptom is not None or args.since is not None:
+            raise UsageError("--db, --symptom and --since are for portal mode (--login)")
         code, next_code = _codes(args)
         profile = profile_from(args)
         try:
@@ -187,7 +197,13 @@ def _diagnose_login(
         raise UsageError(str(problem)) from None
     with store:
         portal = Portal(store, SystemClock())
-        code, next_code = _codes(args)
+        if args.code:
+            code, next_code = _codes(args)
+            if args.since is not None:
+                raise UsageError("--since is for explaining the record without --code")
+        else:
+            code, next_code = None, None
+        since = parse_when(args.since) if args.since is not None else None
         try:
             return diagnose_login(
                 portal,
@@ -198,6 +214,7 @@ def _diagnose_login(
                 window=window,
                 next_code=next_code,
                 phone_offset_seconds=phone_offset,
+                since=since,
             )
         except AccountNotFound as problem:
             raise UsageError(str(problem)) from None
@@ -226,6 +243,15 @@ def _text(diagnosis: Diagnosis) -> str:
             lines.append(f"{number}. {cause.title} ({label}{cause.verdict.name}){odds}")
             lines.append(f"   What happened: {cause.explanation}")
             lines.append(f"   What to do: {cause.fix}")
+    if diagnosis.attempts is not None:
+        lines.append(f"Attempts the portal recorded: {len(diagnosis.attempts)}")
+        for attempt in diagnosis.attempts:
+            offset = attempt["offset_seconds"]
+            where = "" if offset is None else f" at {offset:+d} s"
+            lines.append(
+                f"  {attempt['at']}  {attempt['event']}: {attempt['outcome']}"
+                f" (matched {attempt['matched']}{where})"
+            )
     lines.append(f"Read this to the customer: {diagnosis.read_out}")
     return "\n".join(lines)
 
