@@ -90,6 +90,21 @@ def register(commands: argparse._SubParsersAction) -> None:
     diagnose.add_argument("--json", action="store_true", help="print the diagnosis as JSON")
     diagnose.set_defaults(handler=_diagnose)
 
+    triage = commands.add_parser(
+        "triage",
+        help="likely causes from what the customer can tell, without the secret",
+        description=(
+            "Asks what the customer sees (the screen's message, the Security code box, the "
+            "phone's clock against the exact time, the entries in the app, recent changes, "
+            "the button) and answers with the likely causes and the words to read out. "
+            "--answers FILE.yaml answers from a file of question: answer lines instead. "
+            "Exit status: 0 a result (contradictions are reported in it), 2 bad answers."
+        ),
+    )
+    triage.add_argument("--answers", metavar="FILE.yaml", help="answers from a YAML file")
+    triage.add_argument("--json", action="store_true", help="print the result as JSON")
+    triage.set_defaults(handler=_triage)
+
     lint = commands.add_parser(
         "lint",
         help="Google Authenticator compatibility findings for an otpauth URI",
@@ -254,6 +269,62 @@ def _text(diagnosis: Diagnosis) -> str:
             )
     lines.append(f"Read this to the customer: {diagnosis.read_out}")
     return "\n".join(lines)
+
+
+def _triage(args: argparse.Namespace) -> int:
+    from ..triage import TriageError, load_answers, triage
+
+    try:
+        answers = load_answers(args.answers) if args.answers else _ask()
+    except TriageError as problem:
+        raise UsageError(str(problem)) from None
+    result = triage(answers)
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(result.text())
+    return 0
+
+
+def _ask() -> object:
+    """The questions one by one on the terminal (prompts on stderr, so --json stays clean)."""
+    import sys
+
+    from ..clock import to_datetime
+    from ..triage import QUESTIONS, UNKNOWN, Answers, TriageError, phone_offset_from_times
+
+    values: dict[str, object] = {}
+    for question in QUESTIONS:
+        while True:
+            if question.name == "phone_offset_seconds":
+                now = time.time()
+                sys.stderr.write(
+                    f"The exact time now: {to_datetime(now):%Y-%m-%d %H:%M:%S} UTC.\n"
+                    f"{question.prompt}\n  (type the phone's time as HH:MM:SS in UTC, or "
+                    "signed seconds like -95; Enter if unknown)\n> "
+                )
+            else:
+                sys.stderr.write(f"{question.prompt}\n")
+                if question.choices:
+                    for name, words in question.choices.items():
+                        sys.stderr.write(f"  {name}: {words}\n")
+                sys.stderr.write("> ")
+            sys.stderr.flush()
+            line = sys.stdin.readline()
+            text = line.strip()
+            try:
+                if question.name == "phone_offset_seconds" and ":" in text:
+                    values[question.name] = phone_offset_from_times(text, now)
+                else:
+                    values[question.name] = Answers.from_mapping(
+                        {question.name: text or UNKNOWN}
+                    ).as_dict()[question.name]
+                break
+            except TriageError as problem:
+                if not line:  # end of input: the rest is unknown
+                    raise UsageError(f"no answer to {question.name}: {problem}") from None
+                sys.stderr.write(f"  {problem}; try again.\n")
+    return Answers(**values)  # type: ignore[arg-type]
 
 
 def _lint(args: argparse.Namespace) -> int:
