@@ -400,7 +400,7 @@ def test_a_second_cause_behind_the_first_is_found_and_fixed_never_an_assertion(c
     assert "still refused: CLOCK_DRIFT: The phone's clock is wrong (+10 steps, +300 s)" in finding
     text = text_summary(r)
     assert "1. " + first.name in text and "2. CLOCK_DRIFT" in text
-    assert "[found after" in text
+    assert "Read this to the customer:\n  1. " in text and "\n  2. On the phone, turn on" in text
 
 
 def test_a_fix_the_portal_refuses_is_a_finding_in_the_report(monkeypatch):
@@ -650,3 +650,33 @@ def test_the_command_reproduces_one_ticket_in_a_fresh_process(tmp_path):
         "VALID_NOW",
     )
     assert result.stderr == ""
+
+
+def test_a_phone_days_off_is_confirmed_by_its_clock_and_the_reset_is_never_tried():
+    # One code matching 3 days away could be chance (the diagnosis says possible); the
+    # rebuilt phone's clock is that far off, which is what an agent checks to confirm it.
+    r = reproduce_ticket(example(id="D", phone_clock_offset_seconds=3 * 86400))
+    assert r.diagnosis.verdict is Verdict.NO_MATCH
+    assert [c.verdict for c in r.diagnosis.causes][:2] == [Verdict.NO_MATCH, Verdict.CLOCK_DRIFT]
+    assert r.diagnosis.causes[1].possible
+    assert [c.verdict for c in r.causes] == [Verdict.CLOCK_DRIFT]
+    assert r.causes[0].found == "confirmed by the rebuilt phone's clock"
+    assert not r.causes[0].possible and "about 3 days ahead of" in r.causes[0].explanation
+    assert r.verdict_line() == "CLOCK_DRIFT: The phone's clock is wrong (+8640 steps, +259200 s)"
+    assert [round_.cause for round_ in r.rounds] == [Verdict.CLOCK_DRIFT] and r.logged_in
+
+
+def test_the_portals_record_of_the_attempt_is_in_the_report():
+    r = reproduce_ticket(CATALOGUE[Verdict.CLOCK_DRIFT])
+    assert (r.record.outcome, r.record.matched, r.record.offset_steps) == (
+        "invalid_code",
+        "active",
+        5,
+    )
+    assert r.record_line() == (
+        "The portal's record of this attempt: refused (invalid code); the code matched the "
+        "active setup at +5 steps (+150 s)."
+    )
+    locked = reproduce_ticket(CATALOGUE[Verdict.LOCKED])
+    assert locked.record is None  # the lock refused the password step: no code was asked
+    assert "never asked for the code" in text_summary(locked)
