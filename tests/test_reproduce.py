@@ -19,7 +19,7 @@ from mfa_kit.cli.reproduce import DIAGNOSIS_TAG, read_diagnosis, read_reproducti
 from mfa_kit.diagnose import Verdict
 from mfa_kit.errors import CodeAlreadyUsed, CodeExpired, InvalidCode
 from mfa_kit.otp import ISSUER, format_code
-from mfa_kit.report import REPORT_LIMIT_BYTES, html_page, text_summary
+from mfa_kit.report import REPORT_LIMIT_BYTES, html_page, report_notebook, text_summary
 from mfa_kit.scenarios import (
     CATALOGUE,
     FIXES,
@@ -680,3 +680,21 @@ def test_the_portals_record_of_the_attempt_is_in_the_report():
     locked = reproduce_ticket(CATALOGUE[Verdict.LOCKED])
     assert locked.record is None  # the lock refused the password step: no code was asked
     assert "never asked for the code" in text_summary(locked)
+
+
+def test_the_largest_ticket_allowed_still_makes_a_report_under_100_kb():
+    r = reproduce_ticket(
+        example(
+            id="L" * 64,
+            login="a" * 128,
+            other_account="b" * 128,
+            summary="<&>\"' " * 333,
+            reported_code="<&>" * 10,
+            training=False,
+            customer_timezone="America/Argentina/Buenos_Aires",
+        )
+    )
+    assert r.verdict is Verdict.MALFORMED
+    for rendering in (html_page(r), text_summary(r), json.dumps(report_notebook(r))):
+        assert len(rendering.encode("utf-8")) < REPORT_LIMIT_BYTES
+    assert "<&>" not in html_page(r)  # what the customer typed is shown, never run
