@@ -878,7 +878,8 @@ class Reproduction:
 
     @property
     def findings(self) -> list[str]:
-        return [r.finding or f"{r.refused}" for r in self.rounds if r.finding or r.refused]
+        """What the fixes showed: each step the portal refused, each login still refused."""
+        return [text for r in self.rounds for text in (r.refused, r.finding) if text]
 
     def as_dict(self) -> dict[str, Any]:
         """The ticket's line of ``mfa-kit reproduce --json``."""

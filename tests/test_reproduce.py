@@ -508,6 +508,11 @@ def test_a_batch_prints_one_json_object_per_ticket(tmp_path, capsys):
         }
     locked = next(line for line in lines if line["id"] == "T-1048")
     assert [c["verdict"] for c in locked["causes"]] == ["LOCKED", "CLOCK_DRIFT"]
+    assert locked["findings"] == [
+        "After Unlock, the code is still refused: CLOCK_DRIFT: The phone's clock is wrong (+10 "
+        "steps, +300 s). The phone's clock is about 5 minutes ahead of the real time. The app "
+        "works its codes out from that clock, so they no longer line up with the portal's."
+    ]
     assert captured.err == ""
 
 
