@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -802,15 +803,20 @@ def _other_accounts_match(portal: Portal, account: Account, code: str, at: float
     not even compared (which also keeps a portal of 100,000 accounts fast).
     """
     policy = portal.policy
-    tenant = tenant_of(account.login)
-    others = [
-        login
-        for login in portal.store.logins()
-        if login != account.login and tenant_of(login) == tenant
-    ]
     steps = 2 * policy.expired_lookback_steps + 1
-    expected = expected_chance_matches(len(others), steps, policy.profile.digits)
-    if expected > EVIDENCE_LIMIT:
+    digits = policy.profile.digits
+    # The most accounts whose comparison is still evidence: one more says "too many".
+    most = int(EVIDENCE_LIMIT * 10**digits / steps)
+    tenant = tenant_of(account.login)
+    if tenant:
+        listed = portal.store.logins_like(f"%@{_like_escape(tenant)}")
+    else:
+        listed = portal.store.logins_like("%@%", exclude=True, limit=most + 2)
+    others = [login for login in listed if login != account.login and tenant_of(login) == tenant]
+    expected = expected_chance_matches(len(others), steps, digits)
+    if len(others) > most or expected > EVIDENCE_LIMIT:
+        if not tenant:  # only the first few were listed: the chance is at least this
+            expected = max(expected, expected_chance_matches(most + 1, steps, digits))
         return _OtherAccounts([], 0, expected, True)
     for other in others:
         found = portal.store.account(other)
@@ -820,15 +826,56 @@ def _other_accounts_match(portal: Portal, account: Account, code: str, at: float
     return _OtherAccounts([], len(others), expected, False)
 
 
-def normalise_login(text: str) -> str:
-    """A Login Name as the portal compares it (NFKC, case folded, outer spaces dropped)."""
+def _login_rule() -> Callable[[str], str]:
+    """The portal's rule for comparing Login Names, once it has one; the same steps
+    (NFKC, case folded, outer spaces dropped) meanwhile."""
     try:
         from .names import normalise_login as portal_rule
-    except ImportError:  # the portal's own rule, once it has one; the same steps meanwhile
+    except ImportError:
         import unicodedata
 
-        return unicodedata.normalize("NFKC", text or "").casefold().strip()
-    return portal_rule(text or "")
+        def portal_rule(text: str) -> str:
+            return unicodedata.normalize("NFKC", text).casefold().strip()
+
+    return portal_rule
+
+
+_LOGIN_RULE: list[Callable[[str], str]] = []
+
+
+def normalise_login(text: str) -> str:
+    """A Login Name as the portal compares it."""
+    if not _LOGIN_RULE:
+        _LOGIN_RULE.append(_login_rule())
+    return _LOGIN_RULE[0](text or "")
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+NEAR_MISS_SCAN = 20_000
+"""Up to this many accounts every Login Name is compared for a near miss; beyond it, only
+those of the same company or with the same name before the ``@`` (a fast query each)."""
+
+
+def _near_miss(store: Any, wanted: str) -> str | None:
+    """The Login Name closest to ``wanted`` (normalised), if one is close enough."""
+    import difflib
+
+    local, at, domain = wanted.rpartition("@")
+    candidates: list[str] = []
+    if at and local:
+        candidates += store.logins_like(f"%@{_like_escape(domain)}", limit=NEAR_MISS_SCAN)
+        candidates += store.logins_like(f"{_like_escape(local)}@%", limit=NEAR_MISS_SCAN)
+    if not candidates:
+        listed = store.logins_like("%", limit=NEAR_MISS_SCAN + 1)
+        if len(listed) <= NEAR_MISS_SCAN:
+            candidates = listed
+    names = {normalise_login(name): name for name in candidates}
+    similar = [name for name in names if abs(len(name) - len(wanted)) <= 2]
+    near = difflib.get_close_matches(wanted, similar, n=1, cutoff=0.8)
+    return names[near[0]] if near else None
 
 
 def find_account(portal: Portal, login: str) -> Account:
@@ -838,20 +885,19 @@ def find_account(portal: Portal, login: str) -> Account:
     ("did you mean ivy.drift?").
     """
     typed = (login or "").strip()
-    account = portal.store.account(typed)
+    store = portal.store
+    account = store.account(typed)
     if account is not None:
         return account
     wanted = normalise_login(typed)
-    names = {normalise_login(name): name for name in portal.store.logins()}
-    if wanted in names:
-        found = portal.store.account(names[wanted])
-        if found is not None:
-            return found
-    import difflib
-
-    similar = [name for name in names if abs(len(name) - len(wanted)) <= 2]
-    near = difflib.get_close_matches(wanted, similar, n=1, cutoff=0.8)
-    hint = f"; did you mean {names[near[0]]}?" if near else "."
+    # Other capitals (ASCII) through the database's own LIKE, then the full rule in Python.
+    for name in [*store.logins_like(_like_escape(typed), limit=10), *store.logins()]:
+        if normalise_login(name) == wanted:
+            found = store.account(name)
+            if found is not None:
+                return found
+    near = _near_miss(store, wanted)
+    hint = f"; did you mean {near}?" if near else "."
     raise AccountNotFound(f"There is no account with the Login Name {login!r}{hint}")
 
 

@@ -78,6 +78,22 @@ class _KeyedHmac:
                 found.append(counter)
         return found
 
+    def search(self, first: int, last: int, digits: int, wanted: int) -> list[int]:
+        """Like :meth:`matches`, for a diagnosis rather than a verifier: a plain comparison
+        (the time it takes tells nothing an agent does not already see), a third faster."""
+        inner_copy, outer_copy, modulus = self._inner.copy, self._outer.copy, 10**digits
+        pack_counter, read_word = _COUNTER.pack, _WORD.unpack_from
+        found = []
+        for counter in range(first, last + 1):
+            h = inner_copy()
+            h.update(pack_counter(counter))
+            o = outer_copy()
+            o.update(h.digest())
+            digest = o.digest()
+            if (read_word(digest, digest[-1] & 0x0F)[0] & _TRUNCATE) % modulus == wanted:
+                found.append(counter)
+        return found
+
 
 def matching_steps(
     secret_or_key: str | bytes,
@@ -142,7 +158,7 @@ def find_offsets_near_to_far(
     if window_steps < 0:
         raise ValueError("window_steps cannot be negative")
     key = decode_secret(secret_or_key) if isinstance(secret_or_key, str) else bytes(secret_or_key)
-    wanted = int(normalise_code(code, profile.digits)).to_bytes(4, "big")
+    wanted = int(normalise_code(code, profile.digits))
     hmac_ = _KeyedHmac(key, profile.algorithm.value)
     centre = int(to_unix(at) // profile.period)
     reaches = sorted(
@@ -159,7 +175,7 @@ def find_offsets_near_to_far(
         for first, last in spans:
             first = max(0, first)  # there is no time step before the Unix epoch
             if first <= last:
-                steps += hmac_.matches(first, last, profile.digits, wanted)
+                steps += hmac_.search(first, last, profile.digits, wanted)
         if steps:
             offsets = sorted((step - centre for step in steps), key=lambda o: (abs(o), o))
             return offsets, reach
