@@ -691,8 +691,8 @@ def test_the_largest_ticket_allowed_still_makes_a_report_under_100_kb():
     r = reproduce_ticket(
         example(
             id="L" * 64,
-            login="a" * 128,
-            other_account="b" * 128,
+            login="a" * 64,
+            other_account="b" * 64,
             summary="<&>\"' " * 333,
             reported_code="<&>" * 10,
             training=False,
