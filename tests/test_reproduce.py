@@ -703,3 +703,12 @@ def test_the_largest_ticket_allowed_still_makes_a_report_under_100_kb():
     for rendering in (html_page(r), text_summary(r), json.dumps(report_notebook(r))):
         assert len(rendering.encode("utf-8")) < REPORT_LIMIT_BYTES
     assert "<&>" not in html_page(r)  # what the customer typed is shown, never run
+
+
+def test_after_the_reproduction_a_trainee_can_log_in_once_the_next_code_shows():
+    # Notebook 08 ends with live screens on the fixed portal: the code the fix used is
+    # refused as used; the next one logs in.
+    r = reproduce_ticket(CATALOGUE[Verdict.CLOCK_DRIFT])
+    s = r.situation
+    assert s.wait_for_a_new_code() == 30
+    assert s.log_in().stage == "logged_in"
