@@ -19,6 +19,7 @@ from jupyterhub.utils import url_path_join
 from tornado import ioloop, web
 
 from . import STATE_VARIABLE, TRAINER
+from .roster import Trainee
 from .state import load
 from .table import DONE, TRIED, as_csv, build, pass_text, score_text, when_text
 
@@ -38,20 +39,45 @@ def hub_activity() -> dict[str, str | None]:
         return {}
 
 
-class TrainerOnly(HubOAuthenticated, web.RequestHandler):
-    def classroom(self):
-        return load(Path(os.environ[STATE_VARIABLE]))
+WORKSPACES_VARIABLE = "MFA_KIT_CLASSROOM_WORKSPACES"
+"""On Kubernetes: where the trainees' volumes are mounted (read-only) in the dashboard's
+container, as a template with {login}; the trainees are then the hub's non-admin users."""
 
+
+def trainees_and_workspaces():
+    """The trainees (roster order) and where each one's workspace is."""
+    template = os.environ.get(WORKSPACES_VARIABLE)
+    if template:
+        request = urllib.request.Request(  # noqa: S310 (the hub's own API URL)
+            url_path_join(os.environ["JUPYTERHUB_API_URL"], "users"),
+            headers={"Authorization": f"token {os.environ['JUPYTERHUB_API_TOKEN']}"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310
+            users = sorted(user["name"] for user in json.load(answer) if not user.get("admin"))
+        trainees = [Trainee(name, name) for name in users]
+        return trainees, lambda login: Path(template.format(login=login))
+    classroom = load(Path(os.environ[STATE_VARIABLE]))
+    return list(classroom.trainees), classroom.workspace
+
+
+def trainers() -> set[str]:
+    """Who may open the dashboard: the one-machine trainer, or on Kubernetes the logins in
+    MFA_KIT_CLASSROOM_TRAINERS (comma-separated). The hub also grants the service to admins only."""
+    names = os.environ.get("MFA_KIT_CLASSROOM_TRAINERS", TRAINER)
+    return {name.strip() for name in names.split(",") if name.strip()}
+
+
+class TrainerOnly(HubOAuthenticated, web.RequestHandler):
     def prepare(self) -> None:
         user = self.get_current_user()
         if user is None:
             return  # @web.authenticated on the method sends the browser to log in
-        if user.get("name") != TRAINER:
+        if user.get("name") not in trainers():
             raise web.HTTPError(403, "the dashboard is for the trainer only")
 
     def table(self):
-        classroom = self.classroom()
-        return build(classroom.trainees, classroom.workspace, hub_activity())
+        trainees, workspace_of = trainees_and_workspaces()
+        return build(trainees, workspace_of, hub_activity())
 
 
 class Page(TrainerOnly):
@@ -110,9 +136,6 @@ class Export(TrainerOnly):
 class Certificate(TrainerOnly):
     @web.authenticated
     def get(self, login: str) -> None:
-        classroom = self.classroom()
-        if login not in classroom.logins:
-            raise web.HTTPError(404)
         columns, rows = self.table()
         path = next((row.certificate for row in rows if row.login == login), None)
         if path is None:

@@ -80,15 +80,17 @@ class Hub:
             time.sleep(0.5)
         pytest.fail(f"the trainee servers were not ready in {READY_S} s; see {self.root}/hub.log")
 
-    def run_in_kernel(self, login: str, code: str) -> str:
-        """Run ``code`` in a new kernel of ``login``'s server; its printed output."""
+    def run_in_kernel(self, login: str, code: str, keep: bool = False) -> str:
+        """Run ``code`` in a new kernel of ``login``'s server; its printed output. The kernel
+        is shut down afterwards unless ``keep`` (the benchmark measures it)."""
         kernel = self.call(f"/user/{login}/api/kernels", "POST", {"name": "python3"})
         try:
             # Playwright's sync API keeps an event loop in this thread: the kernel gets its own.
             with ThreadPoolExecutor(1) as thread:
                 return thread.submit(asyncio.run, self._execute(login, kernel["id"], code)).result()
         finally:
-            self.call(f"/user/{login}/api/kernels/{kernel['id']}", "DELETE")
+            if not keep:
+                self.call(f"/user/{login}/api/kernels/{kernel['id']}", "DELETE")
 
     async def _execute(self, login: str, kernel: str, code: str) -> str:
         from tornado.httpclient import HTTPRequest
