@@ -313,3 +313,22 @@ def test_a_missing_or_corrupt_progress_record_is_one_line_in_that_row(tmp_path, 
     )
     assert text.splitlines()[1] == "trainee01,Trainee 1,✔,90%,pass,2001-09-09 01:46 UTC,yes,"
     assert (broken / "progress.sqlite3").read_bytes() == b"this is not a database"
+
+
+def test_a_trainee_container_makes_its_workspace_then_becomes_the_server(tmp_path, monkeypatch):
+    from mfa_kit.classroom import trainee_server
+
+    made, ran = [], []
+    monkeypatch.setattr(
+        trainee_server, "ensure_workspace", lambda path, login: made.append((path, login))
+    )
+    monkeypatch.setattr(trainee_server.os, "execvp", lambda file, argv: ran.append(argv))
+    monkeypatch.setenv("MFA_KIT_HOME", str(tmp_path / "course"))
+    monkeypatch.setenv("JUPYTERHUB_USER", "ana")
+    trainee_server.main(["--port=8888"])
+    assert made == [(tmp_path / "course", "ana")]
+    argv = ran[0]
+    assert f"--ServerApp.root_dir={tmp_path / 'course'}" in argv
+    assert argv[-1] == "--port=8888"
+    # a container of their own: terminals stay on there
+    assert not any("terminals_enabled" in arg for arg in argv)

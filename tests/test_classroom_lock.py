@@ -60,5 +60,11 @@ def test_make_ci_and_the_image_install_with_the_lock():
     assert "make test" in (REPO / ".ci" / "run").read_text()
     install = (REPO / "deploy" / "kubernetes" / "install.sh").read_text()
     assert "-c requirements.lock" in install
-    assert "npm ci" in (REPO / ".ci" / "run").read_text()
+    # configurable-http-proxy: npm ci from package-lock.json, before the tests run
+    assert "npm ci --no-audit" in makefile
+    assert re.search(r"^test: \$\(STAMP\) \$\(PROXY\)$", makefile, re.M)
+    assert (
+        "apt-get install -y -qq --no-install-recommends nodejs npm"
+        in (REPO / ".ci" / "run").read_text()
+    )
     assert "node_modules/" in (REPO / ".gitignore").read_text().splitlines()

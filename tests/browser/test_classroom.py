@@ -185,6 +185,12 @@ def test_a_class_of_three_on_the_hub_and_the_trainers_dashboard(classroom, web, 
     assert stat.S_IMODE(hub.classroom.trainer_token_file.stat().st_mode) == 0o600
     assert hub.token not in (root / "hub.log").read_text()
 
+    # A second start of the same class is refused while it runs, and changes nothing.
+    again = run_mfa_kit("classroom", "start", "--trainees", "3", "--state", str(root))
+    assert again.returncode == 2
+    assert again.stderr.strip().endswith(f"the classroom in {root} is already running "
+                                         f"(mfa-kit classroom stop --state {root})")  # fmt: skip
+
     # 1. Every trainee's server, started by the trainer through the REST API.
     for login in TRAINEES:
         hub.call(f"/hub/api/users/{login}/server", "POST")
