@@ -7,13 +7,15 @@ Owns the verdict catalogue, the Diagnosis value and the two entry points: secret
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from .clock import to_datetime, to_unix, until_text
 from .errors import AccountNotFound
-from .offsets import DEFAULT_WINDOW, find_offsets, window_steps_for
+from .offsets import DEFAULT_WINDOW, find_offsets, find_offsets_near_to_far, window_steps_for
 from .otp import (
     ASCII_DIGITS,
     CODE_SEPARATORS,
@@ -22,6 +24,7 @@ from .otp import (
     MalformedCode,
     TotpProfile,
     decode_secret,
+    hotp,
     normalise_code,
 )
 from .policy import DEFAULT_POLICY, SecurityPolicy
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_WINDOW",
+    "Cause",
     "Diagnosis",
     "Verdict",
     "diagnose_code",
@@ -54,16 +58,20 @@ multiple points at a wrong time zone (or a clock set by hand) rather than slow d
 MAX_TIME_ZONE_GAP_SECONDS = 26 * 3600
 """The widest gap between two time zones (UTC−12 to UTC+14)."""
 
-COINCIDENCE_LIMIT = 0.02
-"""The largest chance accepted that a wrong code matches as near to the typed time as the
-nearest match did. A random code of d digits matches one of the 2n+1 steps within n of the
-typed time with chance (2n+1)/10**d, so a search wide enough (days, for six digits) finds
-a match somewhere quite often (about one wrong code in six over 30 days). Judging the nearest
-match, not the window, keeps every explainable band confident: a valid, expired,
-minutes-off or time-zone match (up to 26 h: under 0.7 %) and a date up to three days off
-(2 %). Beyond that the match is reported as the likely coincidence it is, as NO_MATCH with
-the far match named, rather than as a confident CLOCK_DRIFT that sends the customer to
-fix a clock that is right."""
+EVIDENCE_LIMIT = 0.01
+"""A match counts as evidence only if chance would produce one at most this often (1 %).
+
+What was searched decides the chance: a wrong code of d digits matches one of S steps of one
+secret by coincidence with expected count S/10**d, and over A secrets A·S/10**d. For the
+nearest match on a code's own account, S = 2n+1 for a match n steps away, so this keeps a
+valid, expired, minutes-off, time-zone (up to 26 h: 0.6 %) or one-day-off match confident;
+from about 1 day 17 hours on a single code's match is reported as a *possible* clock cause
+with its odds (a second code settles it). For another account it bounds the accounts
+compared (with the portal's 21 recognised steps, at most 476): a customer company, not the
+whole portal, where every random wrong code would match someone."""
+
+COINCIDENCE_LIMIT = EVIDENCE_LIMIT
+"""The former name of :data:`EVIDENCE_LIMIT`."""
 
 GOOGLE_SYMPTOM = "google"
 """A ticket symptom mentioning this word means the customer used Log in with Google."""
@@ -182,8 +190,7 @@ class Verdict(enum.Enum):
     NO_MATCH = (
         "The code does not match this account",
         "The code does not match this account's authenticator at any time near when it was "
-        "typed, so it is not a clock problem: it was misread, or it comes from an entry for "
-        "something else.",
+        "typed: it was misread, or it comes from an entry for something else.",
         f"Check the entry in the app says {ISSUER} with your Login Name and read its code "
         "again. If it still fails, a Technical Support Agent can reset MFA so you can set it "
         "up again.",
@@ -199,25 +206,26 @@ class Verdict(enum.Enum):
 
 
 @dataclass(frozen=True)
-class Diagnosis:
-    """A verdict with the evidence behind it.
+class Cause:
+    """One reason among those that together explain a refusal, with its own words.
 
-    offset_steps / offset_seconds: where the code matched, signed: positive means the
-    phone's clock is ahead of the portal's (None when no time step is involved).
-    ambiguous: more than one time step in the window matched; the nearest was chosen.
-    until: for LOCKED, the Unix time the lock ends.
+    possible: True when chance could explain the match behind this cause (it is reported
+        with its odds and how to confirm it, never as settled).
+    odds: the chance that a wrong code would match like this by coincidence, for a cause
+        that rests on a code matching somewhere (None when no match is involved).
+    offset_steps / offset_seconds: where the code matched for this cause, signed as in
+        :class:`Diagnosis`.
     """
 
     verdict: Verdict
-    offset_steps: int | None = None
-    offset_seconds: int | None = None
-    ambiguous: bool = False
     explanation: str = ""
     fix: str = ""
-    until: float | None = None
+    possible: bool = False
+    odds: float | None = None
+    offset_steps: int | None = None
+    offset_seconds: int | None = None
 
     def __post_init__(self) -> None:
-        # Catalogue words unless a caller gave specialised ones.
         if not self.explanation:
             object.__setattr__(self, "explanation", self.verdict.explanation)
         if not self.fix:
@@ -228,20 +236,118 @@ class Diagnosis:
         return self.verdict.title
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready fields; ``verdict`` is the catalogue name (e.g. ``"CLOCK_DRIFT"``)."""
         return {
             "verdict": self.verdict.name,
             "title": self.title,
+            "explanation": self.explanation,
+            "fix": self.fix,
+            "possible": self.possible,
+            "odds": self.odds,
+            "offset_steps": self.offset_steps,
+            "offset_seconds": self.offset_seconds,
+        }
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The causes of a refusal, in the order the customer must act on them, with evidence.
+
+    verdict: the first cause's verdict; explanation and fix are the first cause's words.
+    causes: every cause, first to act on first (e.g. LOCKED, then CLOCK_DRIFT); built from
+        the fields above when not given.
+    offset_steps / offset_seconds: where the code matched, signed: positive means the
+        phone's clock is ahead of the portal's (None when no time step is involved).
+    ambiguous: more than one time step in the window matched; the nearest was chosen.
+    until: for LOCKED, the Unix time the lock ends.
+    attempts: in a diagnosis from the portal's record, the attempts it rests on.
+    """
+
+    verdict: Verdict
+    offset_steps: int | None = None
+    offset_seconds: int | None = None
+    ambiguous: bool = False
+    explanation: str = ""
+    fix: str = ""
+    until: float | None = None
+    causes: list[Cause] = field(default_factory=list)
+    attempts: list[dict[str, Any]] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.causes:
+            cause = Cause(
+                self.verdict,
+                self.explanation,
+                self.fix,
+                offset_steps=self.offset_steps,
+                offset_seconds=self.offset_seconds,
+            )
+            object.__setattr__(self, "causes", [cause])
+        elif self.causes[0].verdict is not self.verdict:
+            raise ValueError("the verdict is the first of the causes")
+        # The first cause's words unless a caller gave specialised ones.
+        if not self.explanation:
+            object.__setattr__(self, "explanation", self.causes[0].explanation)
+        if not self.fix:
+            object.__setattr__(self, "fix", self.causes[0].fix)
+
+    @classmethod
+    def of(cls, causes: list[Cause], **evidence: Any) -> Diagnosis:
+        """A diagnosis from its causes (first to act on first); offsets default to the
+        first cause that has one."""
+        if not causes:
+            raise ValueError("a diagnosis needs at least one cause")
+        timed = next((c for c in causes if c.offset_steps is not None), None)
+        if timed is not None:
+            evidence.setdefault("offset_steps", timed.offset_steps)
+            evidence.setdefault("offset_seconds", timed.offset_seconds)
+        return cls(causes[0].verdict, causes=list(causes), **evidence)
+
+    @property
+    def title(self) -> str:
+        return self.verdict.title
+
+    @property
+    def verdicts(self) -> list[Verdict]:
+        return [cause.verdict for cause in self.causes]
+
+    @property
+    def read_out(self) -> str:
+        """Words an agent reads to the customer: every cause, in the order to act on them."""
+        if len(self.causes) == 1:
+            return self.summary()
+        ordinals = ("First", "Second", "Third", "Fourth", "Fifth")
+        parts = [f"There are {len(self.causes)} things to put right, in this order."]
+        for number, cause in enumerate(self.causes):
+            lead = ordinals[number] if number < len(ordinals) else f"Then ({number + 1})"
+            if cause.possible:
+                parts.append(
+                    f"{lead}, possibly: {cause.title}. {cause.explanation} To confirm: {cause.fix}"
+                )
+            else:
+                parts.append(f"{lead}: {cause.title}. {cause.explanation} What to do: {cause.fix}")
+        return " ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready fields; ``verdict`` is the catalogue name (e.g. ``"CLOCK_DRIFT"``)."""
+        data = {
+            "verdict": self.verdict.name,
+            "title": self.title,
+            "causes": [cause.as_dict() for cause in self.causes],
             "offset_steps": self.offset_steps,
             "offset_seconds": self.offset_seconds,
             "ambiguous": self.ambiguous,
             "explanation": self.explanation,
             "fix": self.fix,
+            "read_out": self.read_out,
             "until": to_datetime(self.until).isoformat() if self.until is not None else None,
         }
+        if self.attempts is not None:
+            data["attempts"] = self.attempts
+        return data
 
     def summary(self) -> str:
-        """One paragraph an agent can read out: title, what happened, what to do."""
+        """One paragraph for the first cause: title, what happened, what to do (the whole
+        read-out when there are several causes is :attr:`read_out`)."""
         text = f"{self.title}. {self.explanation} What to do: {self.fix}"
         if self.ambiguous:
             text += " (Other times also match this code; the nearest one was used.)"
@@ -323,84 +429,182 @@ def _from_offsets(verdict: Verdict, offsets: list[int], period: int, **words: st
     )
 
 
-def _classify(offsets: list[int], profile: TotpProfile, policy: SecurityPolicy) -> Diagnosis:
+_COMPARE_CLOCK = (
+    "To tell which, compare the time the phone shows with the exact time (the kit shows it "
+    "to you; any clock set automatically will do): if the phone is about that far behind, "
+    "its clock is the cause."
+)
+
+
+def _classify(
+    offsets: list[int],
+    profile: TotpProfile,
+    policy: SecurityPolicy,
+    *,
+    odds: float | None = None,
+    settled: str | None = None,
+    confirmation: str = "",
+) -> Diagnosis:
     """Name the problem from where the code matched on the secret it was checked against.
 
-    Boundaries (in time steps, signed): within ±window_steps the code is valid now; from
-    −(window_steps+1) down to −expired_lookback_steps it was typed too late (EXPIRED, the
-    portal's own "expired" band); near a multiple of half an hour it is a time zone; any
-    other offset is clock drift. A late code and a slow clock look the same, so the
-    portal's band decides: beyond it no one types that slowly.
+    Boundaries (in time steps, signed): within ±window_steps the code is valid now; near a
+    multiple of half an hour it is a time zone; any other offset is clock drift. From
+    −(window_steps+1) down to −expired_lookback_steps (the portal's "expired" band) a slow
+    phone and a code read late look the same: CLOCK_DRIFT comes first with the way to tell
+    them apart, EXPIRED after it, unless ``settled`` says which ("drift": several attempts
+    at that offset, or the phone's clock seen that far off; "late": the phone's clock seen
+    right). ``odds``: the chance of such a match by coincidence, kept on the cause.
     """
     best = offsets[0]
-    seconds = best * profile.period
+    period = profile.period
+    seconds = best * period
+    where = {"offset_steps": best, "offset_seconds": seconds, "odds": odds}
+    ambiguous = len(offsets) > 1
     if abs(best) <= policy.window_steps:
-        return _from_offsets(Verdict.VALID_NOW, offsets, profile.period)
-    halves = time_zone_multiple(seconds, profile.period)
+        return Diagnosis.of([Cause(Verdict.VALID_NOW, **where)], ambiguous=ambiguous)
+    halves = time_zone_multiple(seconds, period)
     if halves is not None:
         amount = describe_duration(halves * TIME_ZONE_UNIT_SECONDS)
         unit = "hours" if halves % 2 == 0 else "half hours"
-        return _from_offsets(
-            Verdict.TIME_ZONE,
-            offsets,
-            profile.period,
-            explanation=(
-                f"The phone's clock is {amount} {_direction(seconds)} the real time: a whole "
-                f"number of {unit}, the size of a time-zone difference. The phone has the wrong "
-                "time zone, or automatic time is off and the time was set by hand."
-            ),
+        explanation = (
+            f"The phone's clock is {amount} {_direction(seconds)} the real time: a whole "
+            f"number of {unit}, the size of a time-zone difference. The phone has the wrong "
+            "time zone, or automatic time is off and the time was set by hand."
         )
-    if -policy.expired_lookback_steps <= best < -policy.window_steps:
-        return _from_offsets(
+        cause = Cause(Verdict.TIME_ZONE, explanation + confirmation, **where)
+        return Diagnosis.of([cause], ambiguous=ambiguous)
+    late = describe_duration(seconds)
+    if -policy.expired_lookback_steps <= best < -policy.window_steps and settled != "drift":
+        expired = Cause(
             Verdict.EXPIRED,
-            offsets,
-            profile.period,
-            explanation=(
-                f"The code was right about {describe_duration(seconds)} before it was typed, "
-                f"but each code lasts {profile.period} seconds, so it had already been "
-                "replaced when it reached the portal."
+            (
+                f"The code was right about {late} before it was typed, but each code lasts "
+                f"{period} seconds, so it had already been replaced when it reached the portal."
+                if settled == "late"
+                else (
+                    f"If the phone's clock is right, the code was read about {late} before "
+                    f"it was typed: each code lasts {period} seconds, so it had already been "
+                    "replaced when it reached the portal."
+                )
             ),
+            **where,
         )
+        if settled == "late":
+            return Diagnosis.of([expired], ambiguous=ambiguous)
+        drift = Cause(
+            Verdict.CLOCK_DRIFT,
+            (
+                f"The code is the one the app showed about {late} before it was typed. "
+                f"Either the phone's clock is about {late} behind the real time, or the code "
+                f"was read that long before it was typed. {_COMPARE_CLOCK}"
+            ),
+            (
+                f"On the phone, turn on automatic date and time ({_AUTOMATIC_TIME}). Then "
+                "type the new code the app shows and click Submit straight away."
+            ),
+            **where,
+        )
+        return Diagnosis.of([drift, expired], ambiguous=ambiguous)
     days = round(abs(seconds) / 86400)
-    wrong_date = days and abs(abs(seconds) - days * 86400) <= profile.period
-    return _from_offsets(
-        Verdict.CLOCK_DRIFT,
-        offsets,
-        profile.period,
-        explanation=(
-            f"The phone's clock is about {describe_duration(seconds)} {_direction(seconds)} "
-            "the real time"
-            + (f": its date is {describe_duration(days * 86400)} off" if wrong_date else "")
-            + ". The app works its codes out from that clock, so they no longer line up "
-            "with the portal's."
-        ),
+    wrong_date = days and abs(abs(seconds) - days * 86400) <= period
+    explanation = (
+        f"The phone's clock is about {late} {_direction(seconds)} the real time"
+        + (f": its date is {describe_duration(days * 86400)} off" if wrong_date else "")
+        + ". The app works its codes out from that clock, so they no longer line up "
+        "with the portal's."
     )
+    cause = Cause(Verdict.CLOCK_DRIFT, explanation + confirmation, **where)
+    return Diagnosis.of([cause], ambiguous=ambiguous)
 
 
 def chance_of_a_match_within(offset_steps: int, digits: int) -> float:
     """The chance that a wrong code of ``digits`` digits matches at least this near."""
-    return (2 * abs(offset_steps) + 1) / 10**digits
+    return expected_chance_matches(1, 2 * abs(offset_steps) + 1, digits)
 
 
-def _coincidence(offset_steps: int, profile: TotpProfile) -> Diagnosis | None:
-    """NO_MATCH naming the nearest match when it is too far out to be evidence, else None."""
-    chance = chance_of_a_match_within(offset_steps, profile.digits)
-    if chance <= COINCIDENCE_LIMIT:
-        return None
-    seconds = offset_steps * profile.period
-    return Diagnosis(
+def expected_chance_matches(secrets: int, steps: int, digits: int) -> float:
+    """How many matches a wrong code would find by chance: secrets × steps / 10**digits."""
+    return secrets * steps / 10**digits
+
+
+def one_in(chance: float) -> str:
+    """``0.04`` → ``"about one time in 25"``."""
+    if chance >= 1:
+        return "more often than not"
+    return f"about one time in {round(1 / chance):,}"
+
+
+def _possible_drift(
+    offsets: list[int], profile: TotpProfile, policy: SecurityPolicy, chance: float
+) -> Diagnosis:
+    """A far match chance could explain: NO_MATCH first, the clock as a possible cause."""
+    best = offsets[0]
+    seconds = best * profile.period
+    far = describe_duration(seconds)
+    clock = _classify(offsets, profile, policy).causes[0]
+    drift = Cause(
+        Verdict.CLOCK_DRIFT,
+        (
+            f"The code would be right on a phone whose clock is about {far} "
+            f"{_direction(seconds)} the real time. A wrong code matches that near by chance "
+            f"{one_in(chance)}, so this is possible, not proven."
+            + (f" {clock.explanation}" if clock.verdict is Verdict.TIME_ZONE else "")
+        ),
+        (
+            "Check the date and time the phone shows against the exact time. If it is about "
+            f"{far} {'ahead' if seconds > 0 else 'behind'}, that is the cause: turn on "
+            f"automatic date and time ({_AUTOMATIC_TIME}), then type the new code. A second "
+            "code settles it: the code the app shows next, given together with this one, "
+            "matches one step later only if the clock really is off."
+        ),
+        possible=True,
+        odds=chance,
+        offset_steps=best,
+        offset_seconds=seconds,
+    )
+    no_match = Cause(
         Verdict.NO_MATCH,
-        explanation=(
+        (
             "The code does not match this account's authenticator near when it was typed. "
-            f"The nearest time it matches is {describe_duration(seconds)} "
-            f"{'later' if seconds > 0 else 'earlier'}, but a wrong code matches that near by "
-            f"chance about one time in {round(1 / chance)}, so that is no evidence of a clock "
-            "problem: it was most likely misread, or it comes from an entry for something else."
+            f"The nearest time it matches is {far} {'later' if seconds > 0 else 'earlier'}, "
+            f"but a wrong code matches that near by chance {one_in(chance)}, so that is no "
+            "proof of a clock problem: the code may have been misread, or come from an entry "
+            "for something else."
         ),
-        fix=(
-            f"{Verdict.NO_MATCH.fix} If the phone's date or time is visibly wrong, turn on "
-            "automatic date and time first."
+        (
+            f"Check the entry in the app says {ISSUER} with your Login Name and read its code "
+            "again, and check the phone's date and time as below before asking for a reset."
         ),
+    )
+    return Diagnosis.of(
+        [no_match, drift], offset_steps=None, offset_seconds=None, ambiguous=len(offsets) > 1
+    )
+
+
+def _judge_offsets(
+    offsets: list[int],
+    profile: TotpProfile,
+    policy: SecurityPolicy,
+    *,
+    codes: int = 1,
+    settled: str | None = None,
+) -> Diagnosis:
+    """A clock verdict if the nearest match is evidence, else NO_MATCH with the clock as a
+    possible cause. ``codes``: how many consecutive codes matched together."""
+    best = offsets[0]
+    chance = expected_chance_matches(1, 2 * abs(best) + 1, profile.digits * codes)
+    if chance > EVIDENCE_LIMIT:
+        return _possible_drift(offsets, profile, policy, chance)
+    confirmation = (
+        " Two codes the app showed one after the other both match there, which chance "
+        f"would produce {one_in(chance)}."
+        if codes > 1
+        else ""
+    )
+    if codes > 1:
+        settled = settled or "drift"
+    return _classify(
+        offsets, profile, policy, odds=chance, settled=settled, confirmation=confirmation
     )
 
 
@@ -410,9 +614,9 @@ def _app_reading(key: bytes, code: str, at: float, window: timedelta) -> list[in
         typed = normalise_code(code, DEFAULT_PROFILE.digits)
     except MalformedCode:
         return []
-    return find_offsets(
+    return find_offsets_near_to_far(
         key, typed, at, profile=DEFAULT_PROFILE, window_steps=window_steps_for(window)
-    )
+    )[0]
 
 
 def _app_ignores_profile(offsets: list[int], profile: TotpProfile) -> Diagnosis:
@@ -430,6 +634,31 @@ def _app_ignores_profile(offsets: list[int], profile: TotpProfile) -> Diagnosis:
     )
 
 
+def _settled_by_the_phone(offset_steps: int, phone_offset: float | None, period: int) -> str | None:
+    """What the agent saw on the phone's clock decides between a slow phone and a late read."""
+    if phone_offset is None:
+        return None
+    if abs(phone_offset - offset_steps * period) <= period:
+        return "drift"
+    if abs(phone_offset) <= period:
+        return "late"
+    return None
+
+
+def _pair_offsets(
+    key: bytes, offsets: list[int], next_code: str, at: float, profile: TotpProfile
+) -> list[int]:
+    """The offsets of the first code at which the second is the code of the following step."""
+    try:
+        following = normalise_code(next_code, profile.digits)
+    except MalformedCode:
+        return []
+    centre = int(at // profile.period)
+    return [
+        o for o in offsets if hmac.compare_digest(hotp(key, centre + o + 1, profile), following)
+    ]
+
+
 def diagnose_code(
     secret: str,
     code: str,
@@ -438,11 +667,17 @@ def diagnose_code(
     profile: TotpProfile = DEFAULT_PROFILE,
     window: timedelta = DEFAULT_WINDOW,
     policy: SecurityPolicy = DEFAULT_POLICY,
+    next_code: str | None = None,
+    phone_offset_seconds: float | None = None,
 ) -> Diagnosis:
     """Why ``code``, typed at ``at``, is or is not right for ``secret`` (secret mode).
 
-    Searches ``window`` either side of ``at``. For a non-default ``profile`` the code is
-    also read the way Google Authenticator would show it (SHA1, 6 digits, 30 s).
+    Searches ``window`` either side of ``at``, nearest steps first. For a non-default
+    ``profile`` the code is also read the way Google Authenticator would show it (SHA1, 6
+    digits, 30 s). ``next_code``: the code the app showed right after ``code``; two
+    consecutive codes at one offset are evidence even days away. ``phone_offset_seconds``:
+    how far the phone's clock was seen off when compared with the exact time (positive:
+    ahead), which tells a slow phone from a code read late.
     Raises InvalidSecret when the secret is not usable base32: that is the caller's input
     error, not the customer's.
     """
@@ -456,11 +691,17 @@ def diagnose_code(
         if app_offsets:
             return _app_ignores_profile(app_offsets, profile)
         return _malformed(code, profile)
-    offsets = find_offsets(
-        key, typed, at, profile=profile, window_steps=window_steps_for(window, profile)
-    )
+    reach_steps = window_steps_for(window, profile)
+    if next_code is not None:
+        # Both codes must match together: search the whole window for the pair.
+        everywhere = find_offsets(key, typed, at, profile=profile, window_steps=reach_steps)
+        pairs = _pair_offsets(key, everywhere, next_code, at, profile)
+        if pairs:
+            settled = _settled_by_the_phone(pairs[0], phone_offset_seconds, profile.period)
+            return _judge_offsets(pairs, profile, policy, codes=2, settled=settled)
+    offsets, _ = find_offsets_near_to_far(key, typed, at, profile=profile, window_steps=reach_steps)
     if offsets and abs(offsets[0]) <= policy.window_steps:
-        return _classify(offsets, profile, policy)
+        return _classify(offsets, profile, policy, odds=None)
     if ignores_profile:
         app_offsets = _app_reading(key, typed, at, window)
         # The nearer reading (in seconds) is the likelier story.
@@ -468,20 +709,42 @@ def diagnose_code(
             not offsets
             or abs(app_offsets[0]) * DEFAULT_PROFILE.period < abs(offsets[0]) * profile.period
         ):
-            return _coincidence(app_offsets[0], DEFAULT_PROFILE) or _app_ignores_profile(
-                app_offsets, profile
-            )
+            chance = chance_of_a_match_within(app_offsets[0], DEFAULT_PROFILE.digits)
+            if chance > EVIDENCE_LIMIT:
+                return _possible_drift(app_offsets, DEFAULT_PROFILE, policy, chance)
+            return _app_ignores_profile(app_offsets, profile)
+    searched = describe_duration(int(window.total_seconds()))
     if offsets:
-        return _coincidence(offsets[0], profile) or _classify(offsets, profile, policy)
-    return Diagnosis(
-        Verdict.NO_MATCH,
-        explanation=(
-            "The code does not match this account's authenticator at any time within "
-            f"{describe_duration(int(window.total_seconds()))} of when it was typed, so it "
-            "is not a clock problem: it was misread, or it comes from an entry for "
-            "something else."
-        ),
-    )
+        settled = _settled_by_the_phone(offsets[0], phone_offset_seconds, profile.period)
+        diagnosis = _judge_offsets(offsets, profile, policy, settled=settled)
+    else:
+        diagnosis = Diagnosis(
+            Verdict.NO_MATCH,
+            explanation=(
+                "The code does not match this account's authenticator at any time within "
+                f"{searched} of when it was typed, so the phone's clock is not off by "
+                f"{searched} or less: the code was misread, or it comes from an entry for "
+                "something else."
+            ),
+            fix=(
+                f"{Verdict.NO_MATCH.fix} If the phone's date is visibly wrong by more than "
+                f"{searched}, turn on automatic date and time first ({_AUTOMATIC_TIME})."
+            ),
+        )
+    if next_code is not None:
+        diagnosis = _with_note(
+            diagnosis,
+            " The second code given is not the one the app shows right after the first, so "
+            "the two do not confirm each other.",
+        )
+    return diagnosis
+
+
+def _with_note(diagnosis: Diagnosis, note: str) -> Diagnosis:
+    """The same diagnosis with a sentence added to its first cause's explanation."""
+    first, *rest = diagnosis.causes
+    first = replace(first, explanation=first.explanation + note)
+    return replace(diagnosis, explanation=first.explanation, causes=[first, *rest])
 
 
 # --- portal mode -----------------------------------------------------------------------
@@ -512,24 +775,138 @@ def _near_app_reading(
     )
 
 
-def _other_accounts_match(portal: Portal, login: str, code: str, at: float) -> list[int]:
-    for other in portal.store.logins():
-        if other == login:
-            continue
-        account = portal.store.account(other)
-        offsets = _near(account.secret if account else None, code, at, portal.policy)
+def tenant_of(login: str) -> str:
+    """The customer company a Login Name belongs to: its domain, after the last ``@``
+    (Stratus Login Names are ``user@domain``); ``""`` for a name without one, as on the
+    practice portal. Another account's entry is looked for only among the same company's
+    accounts: those are the ones that share a phone."""
+    head, at, domain = login.rpartition("@")
+    return domain.casefold() if at and head else ""
+
+
+@dataclass(frozen=True)
+class _OtherAccounts:
+    """What comparing the code with the same company's other accounts found."""
+
+    offsets: list[int]
+    compared: int
+    expected: float
+    """The chance matches expected over what was (or would have been) compared."""
+    skipped: bool
+
+
+def _other_accounts_match(portal: Portal, account: Account, code: str, at: float) -> _OtherAccounts:
+    """The nearest match among the company's other accounts, if comparing them is evidence.
+
+    With A accounts and the portal's S recognised steps a wrong code matches one of them by
+    chance A·S/10**digits times; above EVIDENCE_LIMIT a match proves nothing, so they are
+    not even compared (which also keeps a portal of 100,000 accounts fast).
+    """
+    policy = portal.policy
+    steps = 2 * policy.expired_lookback_steps + 1
+    digits = policy.profile.digits
+    # The most accounts whose comparison is still evidence: one more says "too many".
+    most = int(EVIDENCE_LIMIT * 10**digits / steps)
+    tenant = tenant_of(account.login)
+    if tenant:
+        listed = portal.store.logins_like(f"%@{_like_escape(tenant)}")
+    else:
+        listed = portal.store.logins_like("%@%", exclude=True, limit=most + 2)
+    others = [login for login in listed if login != account.login and tenant_of(login) == tenant]
+    expected = expected_chance_matches(len(others), steps, digits)
+    if len(others) > most or expected > EVIDENCE_LIMIT:
+        if not tenant:  # only the first few were listed: the chance is at least this
+            expected = max(expected, expected_chance_matches(most + 1, steps, digits))
+        return _OtherAccounts([], 0, expected, True)
+    for other in others:
+        found = portal.store.account(other)
+        offsets = _near(found.secret if found else None, code, at, policy)
         if offsets:
-            return offsets
-    return []
+            return _OtherAccounts(offsets, len(others), expected, False)
+    return _OtherAccounts([], len(others), expected, False)
 
 
-def _locked(account: Account, at: float, policy: SecurityPolicy) -> Diagnosis | None:
+def _login_rule() -> Callable[[str], str]:
+    """The portal's rule for comparing Login Names, once it has one; the same steps
+    (NFKC, case folded, outer spaces dropped) meanwhile."""
+    try:
+        from .names import normalise_login as portal_rule
+    except ImportError:
+        import unicodedata
+
+        def portal_rule(text: str) -> str:
+            return unicodedata.normalize("NFKC", text).casefold().strip()
+
+    return portal_rule
+
+
+_LOGIN_RULE: list[Callable[[str], str]] = []
+
+
+def normalise_login(text: str) -> str:
+    """A Login Name as the portal compares it."""
+    if not _LOGIN_RULE:
+        _LOGIN_RULE.append(_login_rule())
+    return _LOGIN_RULE[0](text or "")
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+NEAR_MISS_SCAN = 20_000
+"""Up to this many accounts every Login Name is compared for a near miss; beyond it, only
+those of the same company or with the same name before the ``@`` (a fast query each)."""
+
+
+def _near_miss(store: Any, wanted: str) -> str | None:
+    """The Login Name closest to ``wanted`` (normalised), if one is close enough."""
+    import difflib
+
+    local, at, domain = wanted.rpartition("@")
+    candidates: list[str] = []
+    if at and local:
+        candidates += store.logins_like(f"%@{_like_escape(domain)}", limit=NEAR_MISS_SCAN)
+        candidates += store.logins_like(f"{_like_escape(local)}@%", limit=NEAR_MISS_SCAN)
+    if not candidates:
+        listed = store.logins_like("%", limit=NEAR_MISS_SCAN + 1)
+        if len(listed) <= NEAR_MISS_SCAN:
+            candidates = listed
+    names = {normalise_login(name): name for name in candidates}
+    similar = [name for name in names if abs(len(name) - len(wanted)) <= 2]
+    near = difflib.get_close_matches(wanted, similar, n=1, cutoff=0.8)
+    return names[near[0]] if near else None
+
+
+def find_account(portal: Portal, login: str) -> Account:
+    """The account for a Login Name as a customer types it, whatever its case.
+
+    Raises AccountNotFound naming the nearest Login Name when one is close
+    ("did you mean ivy.drift?").
+    """
+    typed = (login or "").strip()
+    store = portal.store
+    account = store.account(typed)
+    if account is not None:
+        return account
+    wanted = normalise_login(typed)
+    # Other capitals (ASCII) through the database's own LIKE, then the full rule in Python.
+    for name in [*store.logins_like(_like_escape(typed), limit=10), *store.logins()]:
+        if normalise_login(name) == wanted:
+            found = store.account(name)
+            if found is not None:
+                return found
+    near = _near_miss(store, wanted)
+    hint = f"; did you mean {near}?" if near else "."
+    raise AccountNotFound(f"There is no account with the Login Name {login!r}{hint}")
+
+
+def _locked(account: Account, at: float, policy: SecurityPolicy) -> Cause | None:
     until = account.locked_until
     if until is None or at >= until:
         return None
-    return Diagnosis(
+    return Cause(
         Verdict.LOCKED,
-        until=until,
         explanation=(
             f"After {policy.max_failures} wrong attempts in a row the account locked itself "
             f"to stop guessing. It stays locked until {until_text(until)}, and "
@@ -546,6 +923,8 @@ def diagnose_login(
     *,
     symptom: str | None = None,
     window: timedelta = DEFAULT_WINDOW,
+    next_code: str | None = None,
+    phone_offset_seconds: float | None = None,
 ) -> Diagnosis:
     """Why ``login`` could not log in with ``code`` typed at ``at`` (portal mode).
 
@@ -554,21 +933,47 @@ def diagnose_login(
     secret, the previous secret, other accounts' secrets, then the clock analysis of
     :func:`diagnose_code`. A code at or before the last accepted step is a replay even when
     it has also expired; another setup wins over the active one only when it matches nearer
-    to now (ties go in the order listed). Only reads the portal: nothing is written, not
-    even the audit trail. Raises AccountNotFound for an unknown login.
+    to now (ties go in the order listed). A lock and Log in with Google come first among
+    the causes, the code's own cause after them. ``next_code`` and ``phone_offset_seconds``
+    are as for :func:`diagnose_code`. The Login Name is matched whatever its case. Only
+    reads the portal: nothing is written, not even the audit trail. Raises AccountNotFound
+    for an unknown login (naming a near miss).
     """
-    account = portal.store.account((login or "").strip())
-    if account is None:
-        raise AccountNotFound(f"There is no account with the Login Name {login!r}.")
+    account = find_account(portal, login)
     at = portal.clock.now() if at is None else to_unix(at)
     policy = portal.policy
-    profile = policy.profile
 
+    # What stands in front of the code comes first: the customer acts on it first.
+    front: list[Cause] = []
     locked = _locked(account, at, policy)
     if locked:
-        return locked
+        front.append(locked)
     if symptom and GOOGLE_SYMPTOM in symptom.lower():
-        return Diagnosis(Verdict.GOOGLE_LOGIN)
+        front.append(Cause(Verdict.GOOGLE_LOGIN))
+    behind = _code_diagnosis(
+        portal, account, code, at, window, next_code=next_code, phone_offset=phone_offset_seconds
+    )
+    causes = front + [c for c in behind.causes if not (front and c.verdict is Verdict.VALID_NOW)]
+    if not front:
+        return behind
+    return Diagnosis.of(
+        causes, ambiguous=behind.ambiguous, until=account.locked_until if locked else None
+    )
+
+
+def _code_diagnosis(
+    portal: Portal,
+    account: Account,
+    code: str,
+    at: float,
+    window: timedelta,
+    *,
+    next_code: str | None = None,
+    phone_offset: float | None = None,
+) -> Diagnosis:
+    """What the typed code itself says, once nothing stands in front of it."""
+    policy = portal.policy
+    profile = policy.profile
     if not account.mfa_enabled:
         return Diagnosis(Verdict.MFA_NOT_ENABLED)
     try:
@@ -591,24 +996,27 @@ def diagnose_login(
                 return _app_ignores_profile(offsets, profile)
     if typed is None:
         return _malformed(code, profile)
+    others: _OtherAccounts | None = None
     if not valid_now:
         # Another setup explains the code only if it matches nearer to now than the active
         # secret does (an active match a few steps back means expired, not a stale entry).
+        one_secret = expected_chance_matches(
+            1, 2 * policy.expired_lookback_steps + 1, profile.digits
+        )
         candidates = [
-            (verdict, _near(secret, typed, at, policy))
+            (verdict, _near(secret, typed, at, policy), one_secret)
             for secret, verdict in (
                 (account.pending_secret, Verdict.PENDING_NOT_SAVED),
                 (account.previous_secret, Verdict.PREVIOUS_SECRET),
             )
         ]
-        candidates.append(
-            (Verdict.OTHER_ACCOUNT, _other_accounts_match(portal, account.login, typed, at))
-        )
-        matched = [(verdict, offsets) for verdict, offsets in candidates if offsets]
+        others = _other_accounts_match(portal, account, typed, at)
+        candidates.append((Verdict.OTHER_ACCOUNT, others.offsets, others.expected))
+        matched = [candidate for candidate in candidates if candidate[1]]
         if matched:
-            verdict, offsets = min(matched, key=lambda pair: abs(pair[1][0]))
+            verdict, offsets, chance = min(matched, key=lambda c: abs(c[1][0]))
             if not active or abs(offsets[0]) < abs(active[0]):
-                return _from_offsets(verdict, offsets, profile.period)
+                return _another_setup(verdict, offsets, chance, profile, policy)
     if account.secret is None:
         return Diagnosis(
             Verdict.NO_MATCH,
@@ -621,4 +1029,37 @@ def diagnose_login(
                 "Passcode and your password into Current Password, and click Save."
             ),
         )
-    return diagnose_code(account.secret, typed, at, profile=profile, window=window, policy=policy)
+    diagnosis = diagnose_code(
+        account.secret,
+        typed,
+        at,
+        profile=profile,
+        window=window,
+        policy=policy,
+        next_code=next_code,
+        phone_offset_seconds=phone_offset,
+    )
+    if diagnosis.verdict is Verdict.NO_MATCH and others is not None and others.skipped:
+        diagnosis = _with_note(
+            diagnosis,
+            " The company's other accounts were not compared: there are so many that a wrong "
+            f"code would match one of them by chance ({others.expected:.2g} matches expected), "
+            "so a match would prove nothing.",
+        )
+    return diagnosis
+
+
+def _another_setup(
+    verdict: Verdict,
+    offsets: list[int],
+    chance: float,
+    profile: TotpProfile,
+    policy: SecurityPolicy,
+) -> Diagnosis:
+    """The code is from another setup (pending, previous, another account); if it matched
+    outside the portal's window there, the clock is a second cause."""
+    best = offsets[0]
+    first = Cause(verdict, offset_steps=best, offset_seconds=best * profile.period, odds=chance)
+    clock = _classify(offsets, profile, policy, odds=chance).causes
+    after = [c for c in clock if c.verdict is not Verdict.VALID_NOW]
+    return Diagnosis.of([first, *after], ambiguous=len(offsets) > 1)

@@ -19,6 +19,19 @@ class PortalError(Exception):
         self.message = message
 
 
+class MissingInput(PortalError):
+    """A field was left empty: the portal asks for it. Never counted as a failure."""
+
+    reason = "missing_input"
+
+
+class InvalidInput(PortalError):
+    """What was typed cannot be a Login Name, Password or code (too long, unreadable
+    characters). Never counted as a failure, and nothing is written."""
+
+    reason = "invalid_input"
+
+
 class AccountNotFound(PortalError):
     """An agent looked up a Login Name that has no account."""
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import enum
 import functools
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
@@ -98,6 +100,12 @@ class Ticket:
     portal_period_seconds: seconds per code the portal checks now; a value other than the
         standard means its settings were changed after the customer set up.
     expected_verdict: the verdict name the reproduction should reach (None: unknown).
+    customer_timezone: the customer's time zone, an IANA name such as "Asia/Kolkata"; the
+        report shows its times in UTC and in this zone (None: the zone of typed_at).
+    training: a training exercise on the practice portal, so reported_code was made from the
+        training key and is checked. False (a real customer): a reported code comes from the
+        customer's own key, which the kit never has, so it is never checked against the
+        training key; the situation described is rebuilt instead.
     """
 
     id: str
@@ -118,6 +126,8 @@ class Ticket:
     failed_attempts_before: int = 0
     portal_period_seconds: int = DEFAULT_PROFILE.period
     expected_verdict: str | None = None
+    customer_timezone: str | None = None
+    training: bool = False
 
     def __post_init__(self) -> None:
         # Checks that need several fields at once; single fields are checked while reading.
@@ -191,6 +201,11 @@ def from_mapping(data: Mapping[str, Any]) -> Ticket:
     }
     if "summary" in data:
         values["summary"] = "" if data["summary"] is None else _text("summary", data["summary"])
+        if len(values["summary"]) > MAX_SUMMARY_CHARACTERS:
+            raise TicketError(
+                f"summary must be at most {MAX_SUMMARY_CHARACTERS} characters, "
+                f"not {len(values['summary']):,}"
+            )
     if data.get("reported_code") is not None:
         values["reported_code"] = _code(data["reported_code"])
     for name in ("phone_clock_offset_seconds", "seconds_before_typing"):
@@ -206,6 +221,7 @@ def from_mapping(data: Mapping[str, Any]) -> Ticket:
         "rescanned_qr",
         "agent_reset",
         "code_used_before",
+        "training",
     ):
         if name in data:
             values[name] = _flag(name, data[name])
@@ -221,22 +237,42 @@ def from_mapping(data: Mapping[str, Any]) -> Ticket:
         )
     if data.get("expected_verdict") is not None:
         values["expected_verdict"] = _verdict_name(data["expected_verdict"])
+    if data.get("customer_timezone") is not None:
+        values["customer_timezone"] = _time_zone(data["customer_timezone"])
     return Ticket(**values)
 
 
+MAX_TICKET_BYTES = 1024 * 1024
+"""A ticket is a few lines; a file larger than 1 MiB is refused before it is read."""
+MAX_DEPTH = 20
+"""Lists and mappings inside each other: a ticket needs one level; deeper is refused."""
+MAX_INTEGER_DIGITS = 20
+"""A whole number longer than this is no ticket value (and converting it costs time)."""
+MAX_VALUES = 1000
+"""Keys and values in all: a ticket has a few dozen; a file of thousands is refused early."""
+MAX_SUMMARY_CHARACTERS = 2000
+"""The customer's words, in a sentence or a paragraph; the report shows them in full."""
+
+
 def load(path: str | Path) -> Ticket:
-    """Read and check a ticket YAML file; any problem is a one-line TicketError."""
+    """Read and check a ticket YAML file; any problem is a one-line TicketError.
+
+    The file is looked at before it is opened: it must be a regular file (a FIFO, a device
+    or a folder is refused) of at most MAX_TICKET_BYTES, and it is opened without blocking,
+    so a FIFO swapped in meanwhile cannot hang the reader. The YAML must be plain: no tags,
+    anchors, aliases or merge keys, no key twice in a mapping, nesting at most MAX_DEPTH
+    deep and whole numbers of at most MAX_INTEGER_DIGITS digits. Each rule is checked on
+    the parser's event stream before anything is built, so a hostile file is refused fast.
+    """
     import yaml
 
     source = Path(path)
+    text = _read_ticket_text(source)
     try:
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TicketError(f"{source}: no such file") from None
-    except (OSError, UnicodeDecodeError) as problem:
-        raise TicketError(f"{source}: cannot read it ({problem.__class__.__name__})") from None
-    try:
+        _check_plain_yaml(text)
         data = yaml.load(text, Loader=_ticket_loader())  # noqa: S506 - a SafeLoader subclass
+    except _Refused as refusal:
+        raise TicketError(f"{source}: {refusal}") from None
     except yaml.YAMLError as problem:
         mark = getattr(problem, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -248,6 +284,177 @@ def load(path: str | Path) -> Ticket:
         return from_mapping(data)
     except TicketError as problem:
         raise TicketError(f"{source}: {problem}") from None
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _not_a_regular_file(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    return f"is {kind}, not a ticket file: a ticket must be a regular file"
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"is too large ({size:,} bytes): a ticket file is at most {MAX_TICKET_BYTES:,} bytes "
+        "(1 MiB)"
+    )
+
+
+def _read_ticket_text(source: Path) -> str:
+    try:
+        facts = os.stat(source)
+    except FileNotFoundError:
+        raise TicketError(f"{source}: no such file") from None
+    except (OSError, ValueError) as problem:
+        raise TicketError(f"{source}: cannot read it ({problem.__class__.__name__})") from None
+    refusal = _not_a_regular_file(facts.st_mode)
+    if refusal is None and facts.st_size > MAX_TICKET_BYTES:
+        refusal = _too_large(facts.st_size)
+    if refusal:
+        raise TicketError(f"{source}: {refusal}")
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        handle = os.open(source, flags)
+    except FileNotFoundError:
+        raise TicketError(f"{source}: no such file") from None
+    except OSError as problem:
+        raise TicketError(f"{source}: cannot read it ({problem.__class__.__name__})") from None
+    try:
+        # The file may have been swapped since the look: judge what was opened.
+        opened = os.fstat(handle)
+        refusal = _not_a_regular_file(opened.st_mode)
+        if refusal:
+            raise TicketError(f"{source}: {refusal}")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_TICKET_BYTES:
+            chunk = os.read(handle, MAX_TICKET_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_TICKET_BYTES:
+            raise TicketError(f"{source}: {_too_large(max(size, opened.st_size))}")
+    except OSError as problem:
+        raise TicketError(f"{source}: cannot read it ({problem.__class__.__name__})") from None
+    finally:
+        os.close(handle)
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError:
+        raise TicketError(f"{source}: cannot read it (not UTF-8 text)") from None
+
+
+class _Refused(Exception):
+    """A YAML construct a ticket may not use; the message names the rule and the line."""
+
+
+_INT_TAG = "tag:yaml.org,2002:int"
+
+
+def _check_plain_yaml(text: str) -> None:
+    """Walk the parser's events (libyaml when available) and refuse what a ticket must not use.
+
+    Raises _Refused naming the rule; leaves syntax errors to the loader's own message.
+    """
+    import yaml
+
+    parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    resolver = yaml.resolver.Resolver()
+    # One frame per open mapping or list: the keys seen so far (None for a list) and
+    # whether the next node is a key.
+    frames: list[list[Any]] = []
+    values = 0
+
+    def line(event: Any) -> str:
+        mark = getattr(event, "start_mark", None) or getattr(event, "problem_mark", None)
+        return f" at line {mark.line + 1}" if mark is not None else ""
+
+    try:
+        for event in yaml.parse(text, Loader=parser):
+            if isinstance(event, yaml.AliasEvent):
+                raise _Refused(
+                    f"YAML alias *{event.anchor}{line(event)}: anchors and aliases are not "
+                    "allowed in a ticket"
+                )
+            if not isinstance(event, yaml.NodeEvent):
+                if isinstance(event, yaml.CollectionEndEvent) and frames:
+                    frames.pop()
+                    if frames and frames[-1][0] is not None:
+                        frames[-1][1] = not frames[-1][1]
+                continue
+            if event.anchor is not None:
+                raise _Refused(
+                    f"YAML anchor &{event.anchor}{line(event)}: anchors and aliases are not "
+                    "allowed in a ticket"
+                )
+            tag = getattr(event, "tag", None)
+            if tag is not None:
+                raise _Refused(f"YAML tag {tag}{line(event)}: tags are not allowed in a ticket")
+            values += 1
+            if values > MAX_VALUES:
+                raise _Refused(
+                    f"more than {MAX_VALUES:,} keys and values{line(event)}: a ticket is a "
+                    "few 'field: value' lines"
+                )
+            frame = frames[-1] if frames else None
+            if isinstance(event, yaml.ScalarEvent):
+                plain = event.implicit[0] and event.style in (None, "")
+                if frame is not None and frame[0] is not None and frame[1]:
+                    key = event.value
+                    if plain and key == "<<":
+                        raise _Refused(
+                            f"YAML merge key <<{line(event)}: merge keys are not allowed in "
+                            "a ticket"
+                        )
+                    if key in frame[0]:
+                        shown = key if len(key) <= 40 else key[:40] + "…"
+                        raise _Refused(
+                            f"duplicate key {shown!r}{line(event)}: each field may appear only once"
+                        )
+                    frame[0].add(key)
+                if plain and len(event.value) > MAX_INTEGER_DIGITS:
+                    node_tag = resolver.resolve(yaml.ScalarNode, event.value, (True, False))
+                    if node_tag == _INT_TAG:
+                        digits = sum(ch.isalnum() for ch in event.value) - (
+                            2 if event.value.lstrip("+-")[:2].lower() in ("0x", "0b") else 0
+                        )
+                        if digits > MAX_INTEGER_DIGITS:
+                            raise _Refused(
+                                f"a whole number of {digits:,} digits{line(event)}: numbers "
+                                f"in a ticket have at most {MAX_INTEGER_DIGITS} digits"
+                            )
+                if frame is not None and frame[0] is not None:
+                    frame[1] = not frame[1]
+                continue
+            # the start of a mapping or a list
+            if frame is not None and frame[0] is not None and frame[1]:
+                frame[0].add(object())  # a key that is a list or mapping: the loader refuses it
+            if len(frames) >= MAX_DEPTH:
+                raise _Refused(
+                    f"nested deeper than {MAX_DEPTH} levels{line(event)}: a ticket is one "
+                    "level of 'field: value' lines"
+                )
+            if isinstance(event, yaml.MappingStartEvent):
+                frames.append([set(), True])
+            else:
+                frames.append([None, False])
+    except yaml.YAMLError as problem:
+        if "nesting depth" in str(getattr(problem, "problem", "")):  # libyaml's own limit
+            raise _Refused(
+                f"nested deeper than {MAX_DEPTH} levels{line(problem)}: a ticket is one "
+                "level of 'field: value' lines"
+            ) from None
+        return  # the loader reports it, with its line
 
 
 @dataclass(frozen=True)
@@ -262,7 +469,10 @@ class _UnreadableTime:
 def _ticket_loader() -> type:
     import yaml
 
-    class TicketLoader(yaml.SafeLoader):
+    # libyaml's parser when PyYAML has it (the wheels do): the same YAML, read faster.
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class TicketLoader(base):  # type: ignore[misc,valid-type]
         def timestamp(self, node: Any) -> Any:
             try:
                 return self.construct_yaml_timestamp(node)
@@ -280,6 +490,7 @@ def example(**changes: Any) -> Ticket:
         "login": TRAINING_LOGIN,
         "typed_at": TRAINING_INSTANT,
         "symptom": Symptom.CODE_REJECTED,
+        "training": True,
     }
     base.update(changes)
     return Ticket(**base)
@@ -382,6 +593,38 @@ def _verdict_name(value: Any) -> str:
             f"expected_verdict {value!r} is not one of {', '.join(Verdict.__members__)}"
         )
     return name
+
+
+_ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]{0,30}(/[A-Za-z0-9_+-]{1,30}){0,3}$")
+
+
+def _time_zone(value: Any) -> str:
+    """An IANA time zone name the system's time zone database knows, e.g. Asia/Kolkata."""
+    text = _text("customer_timezone", value)
+    if _ZONE_NAME.match(text) and text not in _NOT_ZONES:
+        try:
+            zone(text)
+        except (LookupError, ValueError, OSError):
+            pass
+        else:
+            return text
+    shown = text if len(text) <= 60 else text[:60] + "…"
+    raise TicketError(
+        f"customer_timezone {shown!r} is not a time zone name: use an IANA name such as "
+        "Europe/Paris, Asia/Kolkata or UTC"
+    )
+
+
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+"""Files in the zone database that are not places (the machine's own zone, a template)."""
+
+
+@functools.cache
+def zone(name: str) -> Any:
+    """The ZoneInfo for an IANA name (raises ZoneInfoNotFoundError, a LookupError)."""
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
 
 
 def _kind(value: Any) -> str:

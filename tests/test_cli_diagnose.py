@@ -90,9 +90,16 @@ def test_profile_arguments_find_google_authenticator_ignoring_the_period():
         ("\u0661\u0662\u0663\u0664\u0665\u0666", "another script"),
     ],
 )
-def test_a_code_that_cannot_be_a_code_is_one_line_and_exit_2(code, words):
+def test_a_code_that_cannot_be_a_code_is_a_malformed_diagnosis_and_exit_1(code, words):
     result = diagnose_secret(code)
-    assert_usage_error(result, words)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == ""
+    assert "(MALFORMED)" in result.stdout and words in result.stdout
+    as_json = diagnose_secret(code, "--json")
+    assert as_json.returncode == 1
+    data = json.loads(as_json.stdout)
+    assert data["verdict"] == "MALFORMED" and words in data["explanation"]
+    assert [c["verdict"] for c in data["causes"]] == ["MALFORMED"]
 
 
 @pytest.mark.parametrize(
@@ -333,3 +340,59 @@ def test_lint_of_a_number_with_thousands_of_digits_is_a_finding_and_exit_1():
 )
 def test_lint_of_a_malformed_uri_is_one_line_and_exit_2(uri, words):
     assert_usage_error(run("lint", uri), words)
+
+
+def test_a_login_name_in_capitals_is_the_same_account(portal_db):
+    fast = Authenticator(SkewedClock(FixedClock(TRAINING_INSTANT), 7 * 60))
+    code = fast.enter_setup_key(TRAINING_LOGIN, TRAINING_SECRET).code()
+    result = run(
+        "diagnose", "--login", TRAINING_LOGIN.upper(), "--code", code, "--at", TRAINING_AT_ISO,
+        "--db", str(portal_db), "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["verdict"] == "CLOCK_DRIFT"
+
+
+def test_a_near_miss_login_name_is_named(portal_db):
+    before = snapshot(portal_db)
+    result = run("diagnose", "--login", "jordan.le", "--code", "123456", "--db", str(portal_db))
+    assert_usage_error(result, "There is no account with the Login Name 'jordan.le'")
+    assert result.stderr.rstrip().endswith(f"did you mean {TRAINING_LOGIN}?")
+    assert snapshot(portal_db) == before
+
+
+def test_a_malformed_code_in_portal_mode_is_a_diagnosis_and_exit_1(portal_db):
+    before = snapshot(portal_db)
+    result = diagnose_portal(portal_db, "12 34", "--json")
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["verdict"] == "MALFORMED"
+    assert snapshot(portal_db) == before
+
+
+def test_two_consecutive_codes_on_the_command_line_settle_a_week_off(portal_db):
+    totp = Totp(TRAINING_SECRET)
+    week = 7 * 86_400
+    first, second = totp.at(AT + week), totp.at(AT + week + 30)
+    result = diagnose_secret(first, "--code", second, "--json")
+    data = json.loads(result.stdout)
+    assert [c["verdict"] for c in data["causes"]] == ["CLOCK_DRIFT"]
+    assert data["offset_seconds"] == week
+    three = diagnose_secret(first, "--code", second, "--code", first)
+    assert_usage_error(three, "at most twice")
+
+
+@pytest.mark.parametrize(
+    "value, words", [("soon", "cannot read the phone offset"), ("1e9", "more than a year")]
+)
+def test_a_bad_phone_offset_is_one_line_and_exit_2(value, words):
+    assert_usage_error(diagnose_secret("123456", "--phone-offset", value), words)
+
+
+def test_the_phone_offset_settles_a_late_code(portal_db):
+    code = Totp(TRAINING_SECRET).at(AT - 180)
+    late = json.loads(diagnose_secret(code, "--phone-offset", "0", "--json").stdout)
+    slow = json.loads(diagnose_secret(code, "--phone-offset", "-180", "--json").stdout)
+    unknown = json.loads(diagnose_secret(code, "--json").stdout)
+    assert [c["verdict"] for c in late["causes"]] == ["EXPIRED"]
+    assert [c["verdict"] for c in slow["causes"]] == ["CLOCK_DRIFT"]
+    assert [c["verdict"] for c in unknown["causes"]] == ["CLOCK_DRIFT", "EXPIRED"]

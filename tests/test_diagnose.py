@@ -82,8 +82,9 @@ def test_finder_reports_signed_offset_positive_when_phone_is_ahead(seconds):
     assert offsets[0] == (int(AT + seconds) // PERIOD) - int(AT // PERIOD)
 
 
-def test_window_of_24_hours_is_5761_steps():
-    assert 2 * window_steps_for(DEFAULT_WINDOW) + 1 == 5_761
+def test_default_window_is_a_week_either_side_40321_steps():
+    assert DEFAULT_WINDOW == timedelta(days=7)
+    assert 2 * window_steps_for(DEFAULT_WINDOW) + 1 == 40_321
     assert window_steps_for(timedelta(minutes=90), TotpProfile(period=60)) == 90
 
 
@@ -164,11 +165,35 @@ def test_time_zone_needs_the_offset_within_one_step_of_a_half_hour():
 
 
 @pytest.mark.parametrize("late_steps", [2, 5, DEFAULT_POLICY.expired_lookback_steps])
-def test_code_typed_a_few_steps_late_is_expired(late_steps):
-    diagnosis = diagnose_code(TRAINING_SECRET, phone_code(-late_steps * PERIOD), AT)
-    assert diagnosis.verdict is Verdict.EXPIRED
+def test_code_a_few_steps_late_is_a_slow_phone_or_a_late_read_and_says_how_to_tell(late_steps):
+    code = phone_code(-late_steps * PERIOD)
+    diagnosis = diagnose_code(TRAINING_SECRET, code, AT)
+    assert diagnosis.verdicts == [Verdict.CLOCK_DRIFT, Verdict.EXPIRED]
     assert diagnosis.offset_steps == -late_steps
     assert diagnosis.offset_seconds == -late_steps * PERIOD
+    drift, expired = diagnosis.causes
+    assert "Either the phone's clock is about" in drift.explanation
+    assert "compare the time the phone shows with the exact time" in drift.explanation
+    assert "automatic date and time" in drift.fix
+    assert "If the phone's clock is right" in expired.explanation
+    assert not any(c.possible for c in diagnosis.causes)
+    assert_no_secret_or_code(diagnosis, code)
+
+
+@pytest.mark.parametrize("late_steps", [2, 5])
+def test_the_phones_clock_seen_right_settles_a_late_code_as_expired(late_steps):
+    code = phone_code(-late_steps * PERIOD)
+    diagnosis = diagnose_code(TRAINING_SECRET, code, AT, phone_offset_seconds=0)
+    assert diagnosis.verdicts == [Verdict.EXPIRED]
+    assert "Type the code as soon as the app shows it" in diagnosis.fix
+
+
+def test_the_phones_clock_seen_behind_settles_a_late_code_as_drift():
+    code = phone_code(-95)
+    diagnosis = diagnose_code(TRAINING_SECRET, code, AT, phone_offset_seconds=-95)
+    assert diagnosis.verdicts == [Verdict.CLOCK_DRIFT]
+    assert "2 minutes behind" in diagnosis.explanation  # -95 s falls in the step 120 s back
+    assert "automatic date and time" in diagnosis.fix
 
 
 def test_beyond_the_expired_band_a_slow_phone_is_clock_drift():
@@ -249,11 +274,12 @@ def _steps_by_code(centre: int, reach: int) -> dict[str, list[int]]:
 
 
 def test_ambiguous_match_picks_the_nearest_and_says_so():
+    day = timedelta(days=1)
     centre = int(AT // PERIOD)
-    by_code = _steps_by_code(centre, window_steps_for(DEFAULT_WINDOW))
+    by_code = _steps_by_code(centre, window_steps_for(day))
     code, steps = next((c, s) for c, s in by_code.items() if len(s) > 1)
     nearest = min((s - centre for s in steps), key=lambda o: (abs(o), o))
-    diagnosis = diagnose_code(TRAINING_SECRET, code, AT)
+    diagnosis = diagnose_code(TRAINING_SECRET, code, AT, window=day)
     assert diagnosis.ambiguous
     assert diagnosis.offset_steps == nearest
     assert "nearest" in diagnosis.summary()
@@ -310,15 +336,71 @@ def test_durations_read_naturally():
     assert describe_duration(0) == "0 seconds"
 
 
-@pytest.mark.parametrize("days", [1, 2])
-def test_phone_a_whole_number_of_days_off_is_a_wrong_date_not_a_time_zone(days):
-    seconds = -days * 86_400
-    diagnosis = diagnose_code(
-        TRAINING_SECRET, phone_code(seconds), AT, window=timedelta(days=days + 1)
-    )
-    assert diagnosis.verdict is Verdict.CLOCK_DRIFT
+def test_phone_a_day_off_is_a_wrong_date_not_a_time_zone():
+    seconds = -86_400
+    diagnosis = diagnose_code(TRAINING_SECRET, phone_code(seconds), AT)
+    assert diagnosis.verdicts == [Verdict.CLOCK_DRIFT]
     assert diagnosis.offset_seconds == seconds
-    assert f"its date is {days} day" in diagnosis.explanation
+    assert "its date is 1 day" in diagnosis.explanation
+    assert not diagnosis.causes[0].possible
+    assert diagnosis.causes[0].odds == pytest.approx(chance_of_a_match_within(2_880, 6))
+
+
+@pytest.mark.parametrize("days", [2, 3, -3, 7, -7])
+def test_a_single_code_days_off_is_a_possible_clock_cause_with_its_odds(days):
+    seconds = days * 86_400
+    code = phone_code(seconds)
+    centre = int(AT // PERIOD)
+    step = seconds // PERIOD
+    if any(
+        Totp(TRAINING_SECRET).code_for_step(centre + o) == code
+        for o in range(-abs(step) + 1, abs(step))
+    ):
+        pytest.skip("a nearer chance match")  # not with the training secret at these days
+    diagnosis = diagnose_code(TRAINING_SECRET, code, AT)
+    assert diagnosis.verdicts == [Verdict.NO_MATCH, Verdict.CLOCK_DRIFT]
+    no_match, drift = diagnosis.causes
+    assert drift.possible and not no_match.possible
+    assert drift.offset_seconds == seconds
+    assert drift.odds == pytest.approx(chance_of_a_match_within(step, 6))
+    assert f"about one time in {round(1 / drift.odds):,}" in drift.explanation
+    assert "A second code settles it" in drift.fix
+    assert "Check the date and time the phone shows" in drift.fix
+    assert "not a clock problem" not in diagnosis.read_out
+    assert "Second, possibly: The phone's clock is wrong." in diagnosis.read_out
+    assert diagnosis.offset_steps is None  # the verdict itself rests on no match
+    assert_no_secret_or_code(diagnosis, code)
+
+
+@pytest.mark.parametrize("days", [-7, -3, 3, 7])
+def test_two_consecutive_codes_days_off_settle_clock_drift(days):
+    seconds = days * 86_400
+    code, following = phone_code(seconds), phone_code(seconds + PERIOD)
+    diagnosis = diagnose_code(TRAINING_SECRET, code, AT, next_code=following)
+    assert diagnosis.verdicts == [Verdict.CLOCK_DRIFT]
+    assert diagnosis.offset_seconds == seconds
+    cause = diagnosis.causes[0]
+    assert not cause.possible and cause.odds < 1e-7
+    assert f"its date is {abs(days)} day" in cause.explanation
+    assert "Two codes the app showed one after the other both match" in cause.explanation
+
+
+def test_two_codes_that_do_not_follow_each_other_confirm_nothing():
+    code, unrelated = phone_code(600), phone_code(600 + 5 * PERIOD)
+    diagnosis = diagnose_code(TRAINING_SECRET, code, AT, next_code=unrelated)
+    assert diagnosis.verdicts == [Verdict.CLOCK_DRIFT]
+    assert diagnosis.offset_seconds == 600
+    assert "do not confirm each other" in diagnosis.explanation
+
+
+def test_no_match_says_only_what_was_searched():
+    secrets = TrainingSecrets()
+    secrets()
+    code = phone_code(0, secret=secrets())
+    diagnosis = diagnose_code(TRAINING_SECRET, code, AT, window=timedelta(hours=2))
+    assert diagnosis.verdicts == [Verdict.NO_MATCH]
+    assert "not off by 2 hours or less" in diagnosis.explanation
+    assert "not a clock problem" not in diagnosis.read_out
 
 
 def test_offsets_wider_than_any_two_time_zones_are_drift():
@@ -348,10 +430,11 @@ def test_a_far_match_is_reported_as_a_likely_coincidence_not_a_clock():
     assert diagnosis.offset_steps is None and not diagnosis.ambiguous
     assert (
         "The nearest time it matches is 12 days 3 minutes 30 seconds later, but a wrong code "
-        "matches that near by chance about one time in 14, so that is no evidence of a clock "
+        "matches that near by chance about one time in 14, so that is no proof of a clock "
         "problem"
     ) in diagnosis.explanation
-    assert diagnosis.fix.endswith("turn on automatic date and time first.")
+    assert diagnosis.verdicts == [Verdict.NO_MATCH, Verdict.CLOCK_DRIFT]
+    assert diagnosis.causes[1].possible and diagnosis.causes[1].offset_steps == far
     assert_no_secret_or_code(diagnosis, code)
 
 
@@ -370,7 +453,8 @@ def test_random_codes_in_a_30_day_search_are_rarely_a_confident_clock_verdict():
         diagnosis = diagnose_code(TRAINING_SECRET, code, AT, window=WIDE)
         if chance_of_a_match_within(nearest, DEFAULT_PROFILE.digits) > COINCIDENCE_LIMIT:
             assert diagnosis.verdict is Verdict.NO_MATCH, nearest
-            assert "no evidence of a clock problem" in diagnosis.explanation
+            assert "no proof of a clock problem" in diagnosis.explanation
+            assert diagnosis.causes[1].possible
         else:
             assert diagnosis.offset_steps == nearest
             confident += 1

@@ -113,7 +113,7 @@ def test_expired_code_is_named_as_expired(enrolled, phone, clock):
     assert account(enrolled) == one_more_failure(before)
 
 
-@pytest.mark.parametrize("typed", ["", "12345", "1234567", "abcdef", "١٢٣٤٥٦"])
+@pytest.mark.parametrize("typed", ["12345", "1234567", "abcdef", "١٢٣٤٥٦"])
 def test_malformed_code_is_refused_without_counting(enrolled, typed):
     challenge = start(enrolled)
     before = account(enrolled)
@@ -156,7 +156,9 @@ def test_five_failures_in_a_row_lock_the_account_and_say_until_when(enrolled, ph
     )
     after = account(enrolled)
     assert after.locked_until == enrolled.clock.now() + policy.lockout_seconds
-    assert dataclasses.replace(after, locked_until=None) == one_more_failure(before)
+    assert (after.locks, after.last_locked_at) == (1, enrolled.clock.now())
+    unlocked = dataclasses.replace(after, locked_until=None, locks=0, last_locked_at=None)
+    assert unlocked == one_more_failure(before)
 
     # while locked, even the right password and code are refused, and nothing changes
     locked_state = account(enrolled)
@@ -283,3 +285,75 @@ def test_bad_new_accounts_are_refused(portal, login, password, error, message):
         portal.create_account(login, password)
     assert portal.store.logins() == [TRAINING_LOGIN]
     assert account(portal) == before
+
+
+# empty fields: the portal asks for them, counts nothing and writes nothing
+
+
+def everything(portal) -> tuple:
+    db = portal.store._db
+    return tuple(
+        tuple(tuple(r) for r in db.execute(f"SELECT * FROM {table}"))  # noqa: S608
+        for table in ("accounts", "challenges", "sessions", "audit", "attempts")
+    )
+
+
+@pytest.mark.parametrize("typed", ["", "   "])
+def test_an_empty_security_code_asks_for_it(enrolled, typed):
+    challenge = start(enrolled)
+    before = everything(enrolled)
+    with pytest.raises(errors.MissingInput) as refused:
+        enrolled.submit_security_code(challenge, typed)
+    assert str(refused.value) == (
+        "Type the Security code that Google Authenticator shows, then click Submit."
+    )
+    assert refused.value.attempts_left is None
+    assert everything(enrolled) == before
+
+
+@pytest.mark.parametrize(
+    ("passcode", "password", "message"),
+    [
+        ("", "", "Type the Passcode that Google Authenticator shows, then click Save."),
+        (" ", TRAINING_PASSWORD, "Type the Passcode that Google Authenticator shows"),
+        ("123456", "", "Type your Current Password, then click Save."),
+    ],
+)
+def test_an_empty_passcode_or_current_password_asks_for_it(pending, passcode, password, message):
+    before = everything(pending)
+    with pytest.raises(errors.MissingInput, match=re.escape(message)):
+        pending.save_security_settings(TRAINING_LOGIN, passcode, password)
+    assert everything(pending) == before
+
+
+@pytest.mark.parametrize(
+    ("login", "password", "message"),
+    [
+        (TRAINING_LOGIN, "", "Type your Password, then click Log In."),
+        ("", TRAINING_PASSWORD, "Type your Login Name, then click Log In."),
+        ("", "", "Type your Login Name, then click Log In."),
+    ],
+)
+def test_an_empty_login_name_or_password_asks_for_it(enrolled, login, password, message):
+    before = everything(enrolled)
+    with pytest.raises(errors.MissingInput) as refused:
+        enrolled.log_in(login, password)
+    assert str(refused.value) == message
+    assert everything(enrolled) == before
+
+
+def test_empty_fields_never_lock_the_account(enrolled):
+    for _ in range(enrolled.policy.max_failures * 2):
+        with pytest.raises(errors.MissingInput):
+            enrolled.log_in(TRAINING_LOGIN, "")
+    assert enrolled.status(TRAINING_LOGIN).failures == 0
+
+
+def test_enable_mfa_twice_changes_nothing_and_audits_once(portal):
+    portal.enable_mfa(TRAINING_LOGIN)
+    before = everything(portal)
+    status = portal.enable_mfa(TRAINING_LOGIN)
+    assert status.mfa_enabled
+    assert everything(portal) == before
+    events = [e.event for e in portal.audit_trail(TRAINING_LOGIN)]
+    assert events.count("mfa_enabled") == 1

@@ -212,7 +212,7 @@ def test_expired_code_is_refused_and_counts_one_failure(
     [
         ("12345", "The code is 6 digits long; this one has 5."),
         ("12a456", "The code is 6 digits from 0 to 9, with nothing else."),
-        ("", "Type the 6-digit code that the app shows."),
+        ("", "Type the Security code that Google Authenticator shows, then click Submit."),
     ],
 )
 def test_malformed_code_is_explained_and_not_counted(

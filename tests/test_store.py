@@ -100,7 +100,7 @@ def test_a_version_1_file_is_migrated_and_keeps_its_accounts(tmp_path):
     raw.commit()
     raw.close()
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION
         assert store.account("a") == Account("a", "A", "x")
         assert store.session_count("a") == 0  # the sessions table now exists
 

@@ -3,12 +3,15 @@ the field, and nothing half-read gets through."""
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from mfa_kit.ticket import (
+    MAX_TICKET_BYTES,
     REQUIRED,
     EntryRead,
     Symptom,
@@ -227,3 +230,160 @@ def test_a_time_in_another_zone_keeps_its_zone():
     ticket = from_mapping({**VALID, "typed_at": "2026-01-15T04:00:00-05:00"})
     assert ticket.typed_at == datetime(2026, 1, 15, 9, tzinfo=UTC)
     assert ticket.parameters()["typed_at"] == "2026-01-15T04:00:00-05:00"
+
+
+# hostile ticket files: each refused fast, with one line naming the file and the rule
+
+HEADER = "id: T-9\nlogin: jordan.lee\nsymptom: code rejected\ntyped_at: '2026-01-15T09:00:00Z'\n"
+
+HOSTILE = {
+    "too-large": (
+        HEADER + "summary: '" + "x" * MAX_TICKET_BYTES + "'\n",
+        "is too large (1,048,",
+    ),
+    "duplicate-key": (HEADER + "login: sam.patel\n", "duplicate key 'login' at line 5: each field"),
+    "duplicate-quoted-key": (HEADER + "'id': T-10\n", "duplicate key 'id' at line 5"),
+    "long-integer": (
+        HEADER + "failed_attempts_before: " + "9" * 5000 + "\n",
+        "a whole number of 5,000 digits at line 5: numbers in a ticket have at most 20 digits",
+    ),
+    "long-hex-integer": (
+        HEADER + "failed_attempts_before: 0x" + "f" * 30 + "\n",
+        "a whole number of 30 digits at line 5",
+    ),
+    "deep-flow": (
+        HEADER + "summary: " + "[" * 5000 + "]" * 5000 + "\n",
+        "nested deeper than 20 levels at line 5",
+    ),
+    "deep-block": (
+        HEADER + "summary:\n" + "".join("  " * i + "-\n" for i in range(1, 30)),
+        "nested deeper than 20 levels at line 25",
+    ),
+    "tag": (
+        HEADER + "summary: !!python/object/apply:os.system ['true']\n",
+        "YAML tag tag:yaml.org,2002:python/object/apply:os.system at line 5: tags are not",
+    ),
+    "plain-tag": (HEADER + "summary: !!str words\n", "YAML tag tag:yaml.org,2002:str at line 5"),
+    "anchor-and-alias": (
+        "x: &words 'refused'\n" + HEADER + "summary: *words\n",
+        "YAML anchor &words at line 1: anchors and aliases are not allowed in a ticket",
+    ),
+    "alias-bomb": (
+        'a: &a ["lol", "lol"]\nb: [*a, *a, *a]\n',
+        "YAML anchor &a at line 1: anchors and aliases",
+    ),
+    "merge-key": (HEADER + "<<: {summary: merged}\n", "YAML merge key << at line 5"),
+    "many-values": (
+        HEADER + "summary: [" + ", ".join(["1"] * 200_000) + "]\n",
+        "more than 1,000 keys and values at line 5",
+    ),
+    "many-keys": (
+        HEADER + "".join(f"k{i}: 1\n" for i in range(100_000)),
+        "more than 1,000 keys and values at line 500",
+    ),
+    "long-summary": (HEADER + "summary: '" + "x" * 5000 + "'\n", "summary must be at most 2000"),
+}
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE))
+def test_a_hostile_ticket_is_refused_fast_with_one_line(tmp_path, kind):
+    text, message = HOSTILE[kind]
+    path = write(tmp_path, text)
+    started = time.perf_counter()
+    with pytest.raises(TicketError) as problem:
+        load(path)
+    assert time.perf_counter() - started < 1.0
+    assert str(problem.value).startswith(f"{path}: {message}")
+    assert "\n" not in str(problem.value)
+
+
+def test_a_ticket_of_exactly_the_limit_is_read_and_one_byte_more_is_not(tmp_path):
+    padding = MAX_TICKET_BYTES - len(HEADER.encode()) - 1
+    path = write(tmp_path, HEADER + "#" * padding + "\n")
+    assert path.stat().st_size == MAX_TICKET_BYTES
+    assert load(path).id == "T-9"
+    path.write_text(HEADER + "#" * (padding + 1) + "\n", encoding="utf-8")
+    with pytest.raises(TicketError, match=r"is too large \(1,048,577 bytes\)"):
+        load(path)
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "ticket.yaml"
+    os.mkfifo(fifo)
+    started = time.perf_counter()
+    with pytest.raises(TicketError) as problem:
+        load(fifo)
+    assert time.perf_counter() - started < 1.0
+    assert str(problem.value) == (
+        f"{fifo}: is a FIFO (named pipe), not a ticket file: a ticket must be a regular file"
+    )
+
+
+def test_a_fifo_swapped_in_after_the_look_is_refused_without_blocking(tmp_path, monkeypatch):
+    # The look (os.stat) sees a regular file; what is opened is a FIFO with no writer.
+    fifo = tmp_path / "ticket.yaml"
+    os.mkfifo(fifo)
+    regular = os.stat(__file__)
+    real_stat = os.stat
+    monkeypatch.setattr(
+        "mfa_kit.ticket.os.stat", lambda p, *a, **k: regular if p == fifo else real_stat(p)
+    )
+    started = time.perf_counter()
+    with pytest.raises(TicketError, match="is a FIFO"):
+        load(fifo)
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"), [("/dev/zero", "a character device"), ("/dev/null", "a character device")]
+)
+def test_a_device_is_refused_before_it_is_read(path, kind):
+    if not Path(path).exists():
+        pytest.skip(f"{path} does not exist here")
+    with pytest.raises(TicketError) as problem:
+        load(path)
+    assert str(problem.value) == (
+        f"{path}: is {kind}, not a ticket file: a ticket must be a regular file"
+    )
+
+
+def test_a_folder_is_refused(tmp_path):
+    with pytest.raises(TicketError, match=r"is a folder, not a ticket file"):
+        load(tmp_path)
+
+
+def test_short_numbers_and_plain_keys_still_load(tmp_path):
+    ticket = load(
+        write(
+            tmp_path,
+            HEADER
+            + "failed_attempts_before: 00000000000000000003\n"  # 20 digits: allowed
+            + "phone_clock_offset_seconds: -150\n",
+        )
+    )
+    assert (ticket.failed_attempts_before, ticket.phone_clock_offset_seconds) == (3, -150)
+
+
+# the customer's time zone
+
+
+@pytest.mark.parametrize("name", ["Asia/Kolkata", "UTC", "America/Argentina/Buenos_Aires"])
+def test_a_customer_timezone_is_an_iana_name(name):
+    assert from_mapping({**VALID, "customer_timezone": name}).customer_timezone == name
+
+
+@pytest.mark.parametrize(
+    "name", ["Mars/Olympus", "asia/kolkata", "../../etc/passwd", "/etc/localtime", "Europe", ""]
+)
+def test_a_customer_timezone_that_is_no_zone_is_refused(name):
+    with pytest.raises(TicketError) as problem:
+        from_mapping({**VALID, "customer_timezone": name})
+    assert str(problem.value) == (
+        f"customer_timezone {name!r} is not a time zone name: use an IANA name such as "
+        "Europe/Paris, Asia/Kolkata or UTC"
+    )
+
+
+def test_a_customer_timezone_must_be_text():
+    with pytest.raises(TicketError, match="^customer_timezone must be text, not a number$"):
+        from_mapping({**VALID, "customer_timezone": 5})

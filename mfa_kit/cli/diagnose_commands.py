@@ -33,14 +33,32 @@ def register(commands: argparse._SubParsersAction) -> None:
         description=(
             "Secret mode (--secret) checks the code against one setup key; portal mode "
             "(--login) reads the practice portal's database and also checks lockout, replay, "
-            "the pending and previous setups and other accounts. A code that cannot be a "
-            "code at all (empty, letters, wrong length) is reported as an error (exit 2)."
+            "the pending and previous setups and the company's other accounts. Exit status: "
+            "0 a diagnosis, 1 the code typed cannot be a code at all (MALFORMED, still a "
+            "diagnosis), 2 bad arguments."
         ),
     )
     source = diagnose.add_mutually_exclusive_group(required=True)
     source.add_argument("--secret", help="base32 setup key (secret mode)")
     source.add_argument("--login", help="the customer's Login Name (portal mode)")
-    diagnose.add_argument("--code", required=True, help="the code the customer typed")
+    diagnose.add_argument(
+        "--code",
+        action="append",
+        default=None,
+        help=(
+            "the code the customer typed; give it twice for two codes the app showed one "
+            "after the other (strong evidence of where the phone's clock is)"
+        ),
+    )
+    diagnose.add_argument(
+        "--phone-offset",
+        default=None,
+        metavar="SECONDS",
+        help=(
+            "how far the phone's clock was seen off against the exact time (positive: "
+            "ahead); tells a slow phone from a code read late"
+        ),
+    )
     diagnose.add_argument(
         "--at",
         default=None,
@@ -95,15 +113,49 @@ def _when(text: str | None) -> float:
     return time.time() if text is None else parse_when(text)  # parse_when checks the range
 
 
+def parse_phone_offset(text: str | None) -> float | None:
+    """``--phone-offset``: signed seconds, within a year either way."""
+    if text is None:
+        return None
+    try:
+        seconds = float(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"cannot read the phone offset {text!r}: use signed seconds, like -95 or 300"
+        ) from None
+    if not abs(seconds) <= 366 * 86400:  # also false for nan
+        raise UsageError(f"the phone offset {text!r} is more than a year")
+    return seconds
+
+
+def _codes(args: argparse.Namespace) -> tuple[str, str | None]:
+    codes = args.code or []
+    if not codes:
+        raise UsageError("the following arguments are required: --code")
+    if len(codes) > 2:
+        raise UsageError("--code may be given at most twice (two codes shown one after the other)")
+    return codes[0], codes[1] if len(codes) == 2 else None
+
+
 def _diagnose(args: argparse.Namespace) -> int:
     window = parse_window(args.window)
     at = _when(args.at)
+    phone_offset = parse_phone_offset(args.phone_offset)
     if args.secret is not None:
         if args.db is not None or args.symptom is not None:
             raise UsageError("--db and --symptom are for portal mode (--login)")
+        code, next_code = _codes(args)
         profile = profile_from(args)
         try:
-            diagnosis = diagnose_code(args.secret, args.code, at, profile=profile, window=window)
+            diagnosis = diagnose_code(
+                args.secret,
+                code,
+                at,
+                profile=profile,
+                window=window,
+                next_code=next_code,
+                phone_offset_seconds=phone_offset,
+            )
         except InvalidSecret as problem:
             raise UsageError(str(problem)) from None
     else:
@@ -112,17 +164,18 @@ def _diagnose(args: argparse.Namespace) -> int:
                 "--algorithm, --digits and --period are for secret mode; "
                 "portal mode uses the portal's own settings"
             )
-        diagnosis = _diagnose_login(args, at, window)
-    if diagnosis.verdict is Verdict.MALFORMED:
-        raise UsageError(f"not a code: {diagnosis.explanation}")
+        diagnosis = _diagnose_login(args, at, window, phone_offset)
     if args.json:
         print(json.dumps(diagnosis.as_dict(), indent=2, ensure_ascii=False))
     else:
         print(_text(diagnosis))
-    return 0
+    # A code that cannot be a code is still a diagnosis, but one a script should notice.
+    return 1 if diagnosis.verdict is Verdict.MALFORMED else 0
 
 
-def _diagnose_login(args: argparse.Namespace, at: float, window: timedelta) -> Diagnosis:
+def _diagnose_login(
+    args: argparse.Namespace, at: float, window: timedelta, phone_offset: float | None
+) -> Diagnosis:
     from ..portal import Portal
     from ..store import Store, StoreError, default_path
 
@@ -134,9 +187,17 @@ def _diagnose_login(args: argparse.Namespace, at: float, window: timedelta) -> D
         raise UsageError(str(problem)) from None
     with store:
         portal = Portal(store, SystemClock())
+        code, next_code = _codes(args)
         try:
             return diagnose_login(
-                portal, args.login, args.code, at, symptom=args.symptom, window=window
+                portal,
+                args.login,
+                code,
+                at,
+                symptom=args.symptom,
+                window=window,
+                next_code=next_code,
+                phone_offset_seconds=phone_offset,
             )
         except AccountNotFound as problem:
             raise UsageError(str(problem)) from None
@@ -150,8 +211,22 @@ def _text(diagnosis: Diagnosis) -> str:
             " positive means the phone's clock is ahead)"
             + (", ambiguous: other times match too" if diagnosis.ambiguous else "")
         )
-    lines.append(f"What happened: {diagnosis.explanation}")
-    lines.append(f"What to do: {diagnosis.fix}")
+    if len(diagnosis.causes) == 1:
+        lines.append(f"What happened: {diagnosis.explanation}")
+        lines.append(f"What to do: {diagnosis.fix}")
+    else:
+        lines.append("Causes, in the order to act on them:")
+        for number, cause in enumerate(diagnosis.causes, 1):
+            label = "possible, " if cause.possible else ""
+            odds = (
+                f" (chance of a coincidence: {cause.odds:.2g})"
+                if cause.possible and cause.odds
+                else ""
+            )
+            lines.append(f"{number}. {cause.title} ({label}{cause.verdict.name}){odds}")
+            lines.append(f"   What happened: {cause.explanation}")
+            lines.append(f"   What to do: {cause.fix}")
+    lines.append(f"Read this to the customer: {diagnosis.read_out}")
     return "\n".join(lines)
 
 
