@@ -21,7 +21,7 @@ from tornado import ioloop, web
 from . import STATE_VARIABLE, TRAINER
 from .roster import Trainee
 from .state import load
-from .table import DONE, TRIED, as_csv, build, pass_text, score_text, when_text
+from .table import DONE, TRIED, as_csv, build, certificate_of, pass_text, score_text, when_text
 
 REFRESH_SECONDS = 15
 
@@ -94,7 +94,7 @@ class Page(TrainerOnly):
                 for column in columns
             )
             certificate = (
-                f'<a href="certificate/{esc(row.login)}">certificate</a>' if row.certificate else ""
+                f'<a href="certificate/{esc(row.login)}">certificate</a>' if row.certified else ""
             )
             body.append(
                 f'<tr data-login="{esc(row.login)}"><th>{esc(row.name)}<br>'
@@ -136,13 +136,24 @@ class Export(TrainerOnly):
 class Certificate(TrainerOnly):
     @web.authenticated
     def get(self, login: str) -> None:
-        columns, rows = self.table()
-        path = next((row.certificate for row in rows if row.login == login), None)
-        if path is None:
-            raise web.HTTPError(404, "no certificate yet")
-        kinds = {".html": "text/html", ".pdf": "application/pdf", ".svg": "image/svg+xml"}
-        self.set_header("Content-Type", kinds.get(path.suffix.lower(), "image/png"))
-        self.write(path.read_bytes())
+        from ..certificate import CertificateError, certificate_from_report
+        from ..progress import ProgressError, read_report
+
+        trainees, workspace_of = trainees_and_workspaces()
+        if login not in {trainee.login for trainee in trainees}:
+            raise web.HTTPError(404, "no such trainee")
+        workspace = workspace_of(login)
+        written = certificate_of(workspace)
+        if written is not None:
+            page = written.read_text(encoding="utf-8")
+        else:
+            # Made from the progress record, read-only: nothing is written for the trainee.
+            try:
+                page = certificate_from_report(read_report(workspace))
+            except (CertificateError, ProgressError) as problem:
+                raise web.HTTPError(404, str(problem)) from None
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.write(page)
 
 
 def make_app() -> web.Application:

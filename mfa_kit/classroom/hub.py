@@ -52,8 +52,9 @@ def workspace_environment(workspace: Path, state: Path) -> dict[str, str]:
 
 
 def ensure_workspace(workspace: Path, login: str) -> Path:
-    """The trainee's course workspace, created with the course's own code the first time."""
-    if (workspace / COURSE_START).exists():
+    """The trainee's course workspace, created with the course's own code the first time;
+    later starts keep it as it is (the trainee's work)."""
+    if (workspace / COURSE_START).exists() or (workspace / "progress.sqlite3").exists():
         return workspace
     from ..workspace import init_workspace
 
