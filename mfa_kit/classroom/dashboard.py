@@ -99,8 +99,10 @@ class Page(TrainerOnly):
             body.append(
                 f'<tr data-login="{esc(row.login)}"><th>{esc(row.name)}<br>'
                 f"<small>{esc(row.login)}</small></th>{cells}"
-                f"<td>{esc(score_text(row.score))}</td><td>{esc(pass_text(row.passed))}</td>"
-                f"<td>{esc(when_text(row.last_activity))}</td><td>{certificate}</td>"
+                f'<td class="score">{esc(score_text(row.score))}</td>'
+                f'<td class="passed">{esc(pass_text(row.passed))}</td>'
+                f'<td class="activity">{esc(when_text(row.last_activity))}</td>'
+                f'<td class="certificate">{certificate}</td>'
                 f'<td class="problem">{esc(row.problem)}</td></tr>'
             )
         self.set_header("Cache-Control", "no-store")

@@ -229,6 +229,7 @@ def test_a_class_of_three_on_the_hub_and_the_trainers_dashboard(classroom, web, 
         "    box = CheckMyWork(notebook['name'], check['name'],\n"
         "                      lambda: CheckResult(True, 'done'), progress)\n"
         "    assert box.click().ok\n"
+        "progress.record_assessment(90.0, True, {'diagnosis': 90.0})\n"
         "progress.close()\n"
         "print(notebook['name'])\n"
     )
@@ -255,7 +256,16 @@ def test_a_class_of_three_on_the_hub_and_the_trainers_dashboard(classroom, web, 
 
     assert shown(CHECKED) == "✔"
     assert [shown(login) for login in TRAINEES if login != CHECKED] == ["", ""]
-    assert page.locator(f'tr[data-login="{CHECKED}"] td.problem').inner_text() == ""
+    checked_row = page.locator(f'tr[data-login="{CHECKED}"]')
+    assert checked_row.locator("td.problem").inner_text() == ""
+    assert checked_row.locator("td.score").inner_text() == "90 %"
+    assert checked_row.locator("td.passed").inner_text() == "pass"
+    assert page.locator('tr[data-login="trainee01"] td.score').inner_text() == ""
+    with page.expect_navigation():
+        checked_row.locator("a", has_text="certificate").click()
+    assert CHECKED in page.locator("body").inner_text()
+    web.screenshot("certificate")
+    page.goto(dashboard)
     exported = page.request.get(f"{hub.url}/services/dashboard/progress.csv").text()
     rows = {row["login"]: row for row in csv.DictReader(exported.splitlines())}
     assert rows[CHECKED][notebook] == "✔"
