@@ -197,6 +197,12 @@ def test_a_class_of_three_on_the_hub_and_the_trainers_dashboard(classroom, web, 
     ready_after = hub.wait_until_ready(TRAINEES)
     print(f"3 trainee servers ready {ready_after:.1f} s after the API asked for them")
 
+    running = json.loads(run_mfa_kit("classroom", "status", "--json", "--state", str(root)).stdout)
+    assert running["running"] is True and running["url"] == hub.url
+    assert [(t["login"], t["server"]) for t in running["trainees"]] == [
+        (login, "ready") for login in TRAINEES
+    ]
+
     # 2. Each server is rooted in that trainee's own workspace, and sees nobody else's files.
     for login in TRAINEES:
         note = {"type": "file", "format": "text", "content": f"written by {login}\n"}
