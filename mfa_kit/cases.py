@@ -433,6 +433,7 @@ class Case:
             self.typed_code,
             self.typed_at,
             symptom=self.spec.ticket.symptom.value,
+            phone_offset_seconds=self.situation.phone_clock.offset_seconds,
         )
 
 

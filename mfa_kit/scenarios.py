@@ -77,13 +77,16 @@ class Situation:
         return screen
 
     def diagnose(self) -> Diagnosis:
-        """The diagnosis for the code the customer typed, at the time they typed it."""
+        """The diagnosis for the code the customer typed, at the time they typed it. The
+        ticket describes the phone's clock, as an agent sees it against the exact time: that
+        tells a slow phone from a code read late."""
         return diagnose_login(
             self.portal,
             self.login,
             self.typed_code,
             self.typed_at,
             symptom=self.ticket.symptom.value,
+            phone_offset_seconds=self.phone_clock.offset_seconds,
         )
 
     # the fix and the login that proves it
