@@ -38,8 +38,11 @@ def to_datetime(unix_seconds: float) -> datetime:
 def until_text(unix_seconds: float) -> str:
     """When something ends, to the minute, as a person reads it: "2026-01-15 09:16 UTC".
 
-    Rounded up, so that "locked until 09:16" is never still locked at 09:16.
+    Rounded up, so that "locked until 09:16" is never still locked at 09:16. A lock that
+    only an agent ends (infinity) reads "until a Technical Support Agent unlocks it".
     """
+    if math.isinf(unix_seconds) and unix_seconds > 0:
+        return "a Technical Support Agent unlocks it"
     return to_datetime(math.ceil(unix_seconds / 60) * 60).strftime("%Y-%m-%d %H:%M UTC")
 
 

@@ -11,7 +11,7 @@ from .authenticator import Authenticator, Entry
 from .clock import FixedClock, SkewedClock, to_datetime
 from .diagnose import Diagnosis, Verdict, diagnose_login
 from .errors import PortalError
-from .otp import DEFAULT_PROFILE, ISSUER, Totp, format_code
+from .otp import DEFAULT_PROFILE, ISSUER, MalformedCode, Totp, format_code, normalise_code
 from .policy import DEFAULT_POLICY, SecurityPolicy
 from .portal import Portal, Session
 from .ticket import EntryRead, Symptom, Ticket, TicketError, example
@@ -47,6 +47,9 @@ class Situation:
     """What happened before the ticket, in order, as sentences."""
     read_at: float | None = None
     """When (real time) the customer read the code off the app; None: when they typed it."""
+    reported_code_checked: bool = True
+    """False when the ticket's reported code is a real customer's code: it was not typed here
+    (it comes from their own key, never the training key); the practice phone's code is."""
 
     @property
     def login(self) -> str:
@@ -77,15 +80,16 @@ class Situation:
         return screen
 
     def diagnose(self) -> Diagnosis:
-        """The diagnosis for the code the customer typed, at the time they typed it. The
-        ticket describes the phone's clock, as an agent sees it against the exact time: that
-        tells a slow phone from a code read late."""
+        """The diagnosis for the code the customer typed, at the time they typed it."""
         return diagnose_login(
             self.portal,
             self.login,
             self.typed_code,
             self.typed_at,
             symptom=self.ticket.symptom.value,
+            # The agent compares the phone's clock with the exact time; in the rebuilt
+            # situation that is the ticket's phone offset. It tells a slow phone from a
+            # code read late.
             phone_offset_seconds=self.phone_clock.offset_seconds,
         )
 
@@ -179,6 +183,7 @@ def _replay(ticket: Ticket) -> Situation:
     login = ticket.login
     name = TRAINING_DISPLAY_NAME if login == TRAINING_LOGIN else login
     portal.create_account(login, TRAINING_PASSWORD, name)
+    _quick_password(portal, login)
     steps.append(f"An agent created the account {login}.")
     if ticket.mfa_enabled_by_agent:
         portal.enable_mfa(login)
@@ -189,6 +194,7 @@ def _replay(ticket: Ticket) -> Situation:
     if ticket.other_account:
         clock.set(at - OTHER_ACCOUNT_BEFORE)
         portal.create_account(ticket.other_account, TRAINING_PASSWORD)
+        _quick_password(portal, ticket.other_account)
         portal.enable_mfa(ticket.other_account)
         _set_up(portal, phone, ticket.other_account)
         steps.append(f"The account {ticket.other_account} was set up on the same phone.")
@@ -233,15 +239,49 @@ def _replay(ticket: Ticket) -> Situation:
     clock.set(at)
     phone_clock.offset_seconds = ticket.phone_clock_offset_seconds
     entry = _entry_for(ticket, phone) if phone.entries else None
-    if ticket.reported_code is not None:
-        typed = ticket.reported_code
-    elif reused is not None:
+    if reused is not None:
         typed = reused
     elif entry is not None:
         typed = Totp(entry.secret, entry.profile).at(read_at + phone_clock.offset_seconds)
     else:
         typed = ""
-    return Situation(ticket, portal, clock, phone, entry, typed, steps, read_at)
+    checked = True
+    if ticket.reported_code is not None:
+        # A training ticket's code was made from the training key: it is what was typed. A
+        # real customer's code comes from a key the kit never has: checking it against the
+        # training key would prove nothing. Only its shape can be judged without a key.
+        if ticket.training or _malformed_code(ticket.reported_code, portal.policy):
+            typed = ticket.reported_code
+        else:
+            checked = False
+    return Situation(ticket, portal, clock, phone, entry, typed, steps, read_at, checked)
+
+
+def _malformed_code(code: str, policy: SecurityPolicy) -> bool:
+    try:
+        normalise_code(code, policy.profile.digits)
+    except MalformedCode:
+        return True
+    return False
+
+
+def _quick_password(portal: Portal, login: str) -> None:
+    """Store the public training password with the cheapest scrypt cost: this in-memory
+    practice portal guards nothing, and every login of a reproduction would otherwise spend
+    a fifth of a second stretching a password everyone knows. Checked, so a change in the
+    hash format keeps the portal's own hash instead."""
+    import base64
+    import hashlib
+
+    from .passwords import verify_password
+
+    salt = b"practice-portal!"
+    key = hashlib.scrypt(TRAINING_PASSWORD.encode("utf-8"), salt=salt, n=2, r=1, p=1, dklen=32)
+    quick = "$".join(
+        ["scrypt", "2", "1", "1", base64.b64encode(salt).decode(), base64.b64encode(key).decode()]
+    )
+    if verify_password(TRAINING_PASSWORD, quick) and not verify_password("", quick):
+        portal.store.update_account(login, password_hash=quick)
 
 
 def _logged_in(portal: Portal, phone: Authenticator, login: str) -> Session:
@@ -648,10 +688,383 @@ def troubleshoot(case: Verdict | Ticket, login_screen: Any = None) -> Case:
     ticket = CATALOGUE[case] if isinstance(case, Verdict) else case
     s = build(ticket)
     phone_before = s.describe_phone()
+    # Evidence first: the portal as it was when the code was typed, before the replay can
+    # use the code up or count a failure.
+    diagnosis = s.diagnose()
     screen = s.attempt(login_screen)
     symptom = screen_line(screen)
-    diagnosis = s.diagnose()
     policy = s.portal.policy
     fix_steps = s.apply_fix(diagnosis)
     s.log_in(screen)
     return Case(s, phone_before, symptom, diagnosis, fix_steps, screen_line(screen), screen, policy)
+
+
+# reproducing a ticket: evidence first, every cause, and a fix that fails is a finding
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One cause of the refusal, as the reproduction found it."""
+
+    verdict: Verdict
+    explanation: str
+    fix: str
+    possible: bool = False
+    """A match that chance could explain: to be confirmed (see ``odds``)."""
+    odds: float | None = None
+    found: str = ""
+    """"" for a cause of the customer's own attempt; else the fix after which it showed."""
+    offset_seconds: int | None = None
+
+    @property
+    def title(self) -> str:
+        return self.verdict.title
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict.name,
+            "title": self.title,
+            "explanation": self.explanation,
+            "fix": self.fix,
+            "possible": self.possible,
+            "odds": self.odds,
+            "found": self.found or "found in the customer's attempt",
+        }
+
+
+def causes_of(diagnosis: Diagnosis, found: str = "") -> list[Finding]:
+    """The diagnosis's causes in order (its ``causes`` when it lists them, else its verdict)."""
+    listed = getattr(diagnosis, "causes", None) or [diagnosis]
+    return [
+        Finding(
+            cause.verdict,
+            cause.explanation,
+            cause.fix,
+            bool(getattr(cause, "possible", False)),
+            getattr(cause, "odds", None),
+            found,
+            getattr(cause, "offset_seconds", None),
+        )
+        for cause in listed
+    ]
+
+
+FIX_NAMES: dict[Verdict, str] = {
+    Verdict.VALID_NOW: "typing the code the app shows now",
+    Verdict.CLOCK_DRIFT: "setting the phone's time to automatic",
+    Verdict.TIME_ZONE: "setting the phone's time to automatic",
+    Verdict.REUSED_CODE: "waiting for a new code",
+    Verdict.PENDING_NOT_SAVED: "finishing the setup",
+    Verdict.PREVIOUS_SECRET: "deleting the old entry",
+    Verdict.OTHER_ACCOUNT: "reading the right entry",
+    Verdict.EXPIRED: "typing the code as soon as the app shows it",
+    Verdict.MALFORMED: "typing the digits the app shows",
+    Verdict.APP_IGNORES_PROFILE: "the standard code settings and a new setup",
+    Verdict.LOCKED: "Unlock",
+    Verdict.MFA_NOT_ENABLED: "Enable MFA and the setup",
+    Verdict.GOOGLE_LOGIN: "using Log In instead of Log in with Google",
+    Verdict.NO_MATCH: "Reset MFA and a new setup",
+}
+"""Each fix in a few words, for a finding: "After Unlock, the code is still refused: …"."""
+
+ACCEPTED_EXPLANATION = (
+    "The portal accepted this code when the customer's attempt was replayed: in the "
+    "situation described, the code is right."
+)
+ACCEPTED_FIX = (
+    "Your code itself is right, so let us check how it reaches the portal. Please read me "
+    f"the code under {ISSUER} digit by digit as the app shows it now (1 and 7, 6 and 8 are "
+    "easily mixed up), check the Login Name, then type the code and click Submit straight "
+    "away: a code left on the screen until the app shows the next one is refused."
+)
+NOT_CHECKED = (
+    "The customer's real code was not checked: it comes from their own authenticator key, "
+    "which the kit never asks for. This reproduction rebuilds the situation the ticket "
+    "describes and uses the code the practice phone shows in it."
+)
+MAX_FIX_ROUNDS = 5
+"""A fix per cause, each followed by a login; more causes than this is no ticket."""
+
+
+@dataclass
+class FixRound:
+    """One fix done on the practice portal and phone, and the login that tests it."""
+
+    cause: Verdict
+    steps: list[str]
+    refused: str = ""
+    """The step the portal refused, when the fix could not be done in full."""
+    outcome: str = ""
+    logged_in: bool = False
+    finding: str = ""
+    """When the login after the fix was still refused: what the diagnosis of it says."""
+    evidence: Diagnosis | None = None
+    """The diagnosis of that refused login (taken before the code was typed)."""
+
+
+@dataclass
+class Reproduction:
+    """A ticket worked end to end, as the report shows it."""
+
+    ticket: Ticket
+    situation: Situation
+    phone_before: str
+    saw_text: str
+    saw_html: str
+    accepted: bool
+    diagnosis: Diagnosis
+    causes: list[Finding]
+    rounds: list[FixRound]
+    logged_in: bool
+    outcome: str
+    policy: SecurityPolicy
+    picture_svg: str
+    picture_text: str
+    phone_shown_at: float
+    """The phone's own time when the customer read the code (a fix may set it right)."""
+    record: Any = None
+    """The portal's own record of the customer's Security code attempt (a store Attempt:
+    outcome, which secret the code matched, signed offset; never the code), or None when
+    no code was asked for."""
+
+    def record_line(self) -> str:
+        """The portal's record of the attempt, in a sentence."""
+        a = self.record
+        if a is None:
+            return (
+                "The portal recorded no Security code attempt: it never asked for the code "
+                "(see what the customer saw)."
+            )
+        outcome = "accepted" if a.outcome == "ok" else f"refused ({a.outcome.replace('_', ' ')})"
+        if a.matched == "none" or a.offset_steps is None:
+            matched = "the code matched none of the account's setups near that time"
+        else:
+            seconds = a.offset_steps * self.policy.profile.period
+            matched = (
+                f"the code matched the {a.matched} setup at {a.offset_steps:+d} steps "
+                f"({seconds:+d} s)"
+            )
+        return f"The portal's record of this attempt: {outcome}; {matched}."
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.causes[0].verdict
+
+    def verdict_line(self) -> str:
+        """The reproduction's verdict on one line (the diagnosis's, unless the rebuilt
+        situation confirmed a cause the diagnosis could only call possible)."""
+        first = self.causes[0]
+        if first.verdict is self.diagnosis.verdict:
+            return verdict_line(self.diagnosis)
+        line = f"{first.verdict.name}: {first.title}"
+        if first.offset_seconds is not None:
+            steps = first.offset_seconds // self.policy.profile.period
+            line += f" ({steps:+d} steps, {first.offset_seconds:+d} s)"
+        return line
+
+    @property
+    def code_checked(self) -> bool:
+        return self.situation.reported_code_checked
+
+    @property
+    def expected_matches(self) -> bool | None:
+        expected = self.ticket.expected_verdict
+        return None if expected is None else expected == self.verdict.name
+
+    @property
+    def ok(self) -> bool:
+        """The verdict is the one the ticket expected (if any), and the customer got in."""
+        return self.expected_matches is not False and self.logged_in
+
+    @property
+    def findings(self) -> list[str]:
+        """What the fixes showed: each step the portal refused, each login still refused."""
+        return [text for r in self.rounds for text in (r.refused, r.finding) if text]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ticket's line of ``mfa-kit reproduce --json``."""
+        d = self.diagnosis
+        return {
+            "id": self.ticket.id,
+            "verdict": self.verdict.name,
+            "causes": [cause.as_dict() for cause in self.causes],
+            "expected_verdict": self.ticket.expected_verdict,
+            "ok": self.ok,
+            "offset_steps": d.offset_steps,
+            "offset_seconds": d.offset_seconds,
+            "logged_in_after_fix": self.logged_in,
+            "reported_code_checked": self.code_checked
+            if self.ticket.reported_code is not None
+            else None,
+            "findings": self.findings,
+        }
+
+
+def reproduce(ticket: Ticket) -> Reproduction:
+    """Work ``ticket`` end to end on a practice portal; never raises for what the portal does.
+
+    Evidence first: the diagnosis is taken of the portal as it was when the customer typed
+    the code (it only reads), then their attempt is replayed and the screen kept as they saw
+    it. A code the replay accepts is VALID_NOW. Then the fix of each cause is done, in order,
+    each followed by a login with the customer's own entry; a login still refused is
+    diagnosed in turn (a finding, and a cause if new), and a fix step the portal refuses is
+    a finding too. A history the portal cannot have raises TicketError (from :func:`build`).
+    """
+    from .report import snapshot_html
+    from .screens.login import LOGGED_IN
+
+    s = build(ticket)
+    phone_before = s.describe_phone()
+    read_at = s.typed_at if s.read_at is None else s.read_at
+    phone_shown_at = read_at + s.phone_clock.offset_seconds
+    policy = s.portal.policy
+    s.clock.set(s.typed_at)
+    diagnosis = s.diagnose()
+    screen = s.attempt()
+    saw_text, saw_html = screen.text, snapshot_html(screen.widget)
+    record = _attempt_record(s)
+    accepted = record.outcome == "ok" if record is not None else _with_mfa(screen)
+    if accepted:
+        diagnosis = Diagnosis(
+            Verdict.VALID_NOW,
+            offset_steps=diagnosis.offset_steps,
+            offset_seconds=diagnosis.offset_seconds,
+            explanation=ACCEPTED_EXPLANATION,
+            fix=ACCEPTED_FIX,
+        )
+    picture_svg, picture_text = time_steps(diagnosis, s.typed_at, policy)
+    causes = _confirmed_first(causes_of(diagnosis), s.phone_clock.offset_seconds, policy)
+    rounds: list[FixRound] = []
+    logged_in = accepted
+    if not accepted:
+        done: set[Verdict] = set()
+        for _ in range(MAX_FIX_ROUNDS):
+            cause = next((c.verdict for c in causes if c.verdict not in done), None)
+            if cause is None:
+                break
+            done.add(cause)
+            round_ = _fix_and_log_in(s, screen, cause)
+            rounds.append(round_)
+            if round_.logged_in:
+                logged_in = True
+                break
+            later = round_.evidence
+            if later is not None:
+                found = f"found after {FIX_NAMES.get(cause, cause.name)}"
+                known = {c.verdict for c in causes}
+                causes += [c for c in causes_of(later, found) if c.verdict not in known]
+    outcome = screen.text if not accepted else saw_text
+    return Reproduction(
+        ticket,
+        s,
+        phone_before,
+        saw_text,
+        saw_html,
+        accepted,
+        diagnosis,
+        causes,
+        rounds,
+        logged_in and screen.stage == LOGGED_IN,
+        outcome,
+        policy,
+        picture_svg,
+        picture_text,
+        phone_shown_at,
+        record,
+    )
+
+
+CONFIRMED_BY_THE_PHONE = "confirmed by the rebuilt phone's clock"
+
+
+def _confirmed_first(
+    causes: list[Finding], phone_offset: float, policy: SecurityPolicy
+) -> list[Finding]:
+    """A possible clock cause that the phone's clock confirms (what the agent checks: the
+    phone's date and time against the exact time) is a cause, and the one to act on first:
+    the rest of the list is what it would be if the clock were right."""
+    period = policy.profile.period
+    for index, cause in enumerate(causes):
+        if (
+            cause.possible
+            and cause.verdict in (Verdict.CLOCK_DRIFT, Verdict.TIME_ZONE)
+            and cause.offset_seconds is not None
+            and phone_offset
+            and abs(phone_offset - cause.offset_seconds) <= period
+        ):
+            from .diagnose import describe_duration
+
+            direction = "ahead of" if cause.offset_seconds > 0 else "behind"
+            explanation = (
+                f"The phone's clock is about {describe_duration(cause.offset_seconds)} "
+                f"{direction} the real time (the rebuilt phone shows it), and the code is the "
+                "account's code at exactly that offset. The app works its codes out from the "
+                "phone's clock, so they no longer line up with the portal's."
+            )
+            confirmed = replace(
+                cause,
+                explanation=explanation,
+                fix=cause.verdict.fix,
+                possible=False,
+                odds=None,
+                found=CONFIRMED_BY_THE_PHONE,
+            )
+            rest = [
+                c for c in causes[:index] + causes[index + 1 :] if c.verdict is not Verdict.NO_MATCH
+            ]
+            return [confirmed, *rest]
+    return causes
+
+
+def _attempt_record(s: Situation) -> Any:
+    """The portal's record of the Security code attempt just replayed, if it made one."""
+    account = s.portal.store.account(s.login)
+    if account is None:
+        return None
+    attempts = s.portal.store.attempts(account.login, since=s.typed_at)
+    return next((a for a in reversed(attempts) if a.event == "security_code"), None)
+
+
+def _with_mfa(screen: Any) -> bool:
+    """Logged in through the Security code (not past a portal that never asked for one)."""
+    from .screens.login import LOGGED_IN
+
+    return screen.stage == LOGGED_IN and bool(screen.session and screen.session.used_mfa)
+
+
+def _fix_and_log_in(s: Situation, screen: Any, cause: Verdict) -> FixRound:
+    from .errors import PortalError
+    from .screens.login import LOGGED_IN, SECURITY_CODE
+
+    name = FIX_NAMES.get(cause, cause.name)
+    round_ = FixRound(cause, [])
+    fix = FIXES.get(cause)
+    try:
+        round_.steps = fix(s) if fix else [f"No fix is known for {cause.name}."]
+    except (RuntimeError, LookupError, PortalError) as refusal:
+        round_.refused = f"The fix ({name}) could not be done in full: {refusal}"
+    if screen.stage == LOGGED_IN:
+        screen.log_out()
+    try:
+        code = s.own_entry().code()
+    except LookupError as missing:
+        round_.finding = f"After {name}, the customer cannot log in: {missing}."
+        round_.outcome = screen.text
+        return round_
+    # Evidence first again: what the portal makes of this code before it is typed.
+    evidence = diagnose_login(
+        s.portal, s.login, code, s.clock.now(), phone_offset_seconds=s.phone_clock.offset_seconds
+    )
+    screen.log_in(s.login, TRAINING_PASSWORD)
+    asked = screen.stage == SECURITY_CODE
+    if asked:
+        screen.submit_security_code(code)
+    round_.outcome = screen.text
+    round_.logged_in = _with_mfa(screen)
+    if not round_.logged_in:
+        what = "the code is" if asked else "the login is"
+        round_.finding = (
+            f"After {name}, {what} still refused: {verdict_line(evidence)}. {evidence.explanation}"
+        )
+        round_.evidence = evidence
+    return round_

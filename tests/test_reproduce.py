@@ -5,20 +5,33 @@ refuses a bad ticket with one line, exit 2 and no report."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from mfa_kit.cli import main
-from mfa_kit.cli.reproduce import DIAGNOSIS_TAG, read_diagnosis
+from mfa_kit.cli.reproduce import DIAGNOSIS_TAG, read_diagnosis, read_reproduction
 from mfa_kit.diagnose import Verdict
 from mfa_kit.errors import CodeAlreadyUsed, CodeExpired, InvalidCode
 from mfa_kit.otp import ISSUER, format_code
-from mfa_kit.scenarios import CATALOGUE, build, situation, troubleshoot, verdict_line
-from mfa_kit.ticket import EntryRead, load
+from mfa_kit.report import REPORT_LIMIT_BYTES, html_page, report_notebook, text_summary
+from mfa_kit.scenarios import (
+    CATALOGUE,
+    FIXES,
+    NOT_CHECKED,
+    situation,
+    troubleshoot,
+    verdict_line,
+)
+from mfa_kit.scenarios import reproduce as reproduce_ticket
+from mfa_kit.ticket import EntryRead, Symptom, example, load
 from mfa_kit.training import TRAINING_INSTANT, TRAINING_LOGIN, TRAINING_SECRET
+from tests.test_ticket import HOSTILE
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((REPO / "tickets" / "examples").glob("*.yaml"))
@@ -162,10 +175,29 @@ def test_the_other_accounts_entry_is_read_and_differs_from_the_customers():
     assert s.entry.secret != s.portal.store.account(TRAINING_LOGIN).secret
 
 
-def test_a_reported_code_overrides_what_the_app_shows():
+def test_a_training_tickets_reported_code_overrides_what_the_app_shows():
     s = situation(Verdict.CLOCK_DRIFT, reported_code="000 000")
-    assert s.typed_code == "000 000"
+    assert s.ticket.training
+    assert s.typed_code == "000 000" and s.reported_code_checked
     assert s.entry.code() != "000000"
+
+
+def test_a_real_customers_code_is_never_checked_against_the_training_key():
+    # A real code comes from the customer's own key: the situation described is rebuilt
+    # and the practice phone's code is typed instead, and the report says so plainly.
+    s = situation(Verdict.CLOCK_DRIFT, reported_code="000 000", training=False)
+    assert not s.reported_code_checked
+    assert s.typed_code == s.entry.code() != "000000"
+    r = reproduce_ticket(s.ticket)
+    assert r.verdict is Verdict.CLOCK_DRIFT and r.logged_in
+    assert not r.code_checked and r.as_dict()["reported_code_checked"] is False
+    assert f"Note: {NOT_CHECKED}" in text_summary(r)
+    assert NOT_CHECKED.replace("'", "&#x27;") in html_page(r)
+
+
+def test_a_malformed_real_code_is_judged_by_its_shape_alone():
+    r = reproduce_ticket(example(id="M", reported_code="12345", training=False))
+    assert r.code_checked and r.verdict is Verdict.MALFORMED and r.logged_in
 
 
 def test_the_diagnosis_only_reads_the_portal():
@@ -194,21 +226,45 @@ def test_verdict_line_reads_a_diagnosis_or_its_json():
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
-def test_each_example_ticket_rebuilds_to_its_expected_verdict(path):
+def test_each_example_ticket_reproduces_to_its_expected_verdict_and_is_fixed(path):
     ticket = load(path)
-    s = build(ticket)
+    r = reproduce_ticket(ticket)
+    assert r.verdict.name == ticket.expected_verdict
+    assert r.logged_in and r.ok
+
+
+def test_a_rescanned_qr_is_fixed_by_finishing_the_setup_on_the_profile_page():
+    s = situation(Verdict.PENDING_NOT_SAVED)
     s.attempt()
-    assert s.diagnose().verdict.name == ticket.expected_verdict
+    fix = s.apply_fix(s.diagnose())
+    account = s.portal.store.account(TRAINING_LOGIN)
+    assert account.pending_secret is None
+    assert [e.secret for e in s.phone.find(TRAINING_LOGIN)] == [account.secret]
+    assert fix[0].endswith("Welcome, Jordan Lee. You are logged in.")
+    assert fix[2].startswith("Passcode and Current Password → Save → Your security settings")
+    assert fix[-1] == "The customer waits 30 s for a new code: Save used the last one."
+    assert s.log_in().stage == "logged_in"
+
+
+def test_a_fix_that_does_not_fit_the_situation_says_which_step_was_refused():
+    s = situation(Verdict.MFA_NOT_ENABLED)
+    with pytest.raises(RuntimeError, match="^Set Up Google Authenticator was refused: Multi"):
+        s.apply_fix(troubleshoot(Verdict.NO_MATCH).diagnosis)  # reset, then set up: MFA is off
+    assert s.phone.entries == []
+    assert not s.portal.status(TRAINING_LOGIN).mfa_enabled
+
+
+def test_the_picture_counts_the_portals_steps_as_they_were_when_the_code_was_typed():
+    case = troubleshoot(Verdict.APP_IGNORES_PROFILE)
+    # Drawn in the portal's 60-second steps of that moment (the fix set 30 s again), and no
+    # step is framed: the app's code is not one of the portal's codes.
+    assert case.situation.portal.policy.profile.period == 30
+    assert "Time steps of 60 s" in case.picture_svg()
+    assert "code typed" not in case.picture_svg()
+    assert "the portal counts 60-second steps" in case.transcript()
 
 
 # the command: bad tickets
-
-
-def reproduce(*args: str) -> int:
-    try:
-        return main(["reproduce", *args])
-    except SystemExit as leaving:  # argparse's own usage errors
-        return int(leaving.code)
 
 
 @pytest.mark.parametrize(
@@ -282,55 +338,193 @@ def test_a_missing_ticket_file_is_one_line_and_exit_2(tmp_path, monkeypatch, cap
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_report_that_is_not_a_notebook_is_refused_before_running(tmp_path, monkeypatch, capsys):
+def test_a_report_that_is_not_a_notebook_or_folder_is_refused_before_running(
+    tmp_path, monkeypatch, capsys
+):
     monkeypatch.chdir(tmp_path)
     assert reproduce(str(EXAMPLES[0]), "-o", "report.html") == 2
     err = capsys.readouterr().err
-    assert err == "mfa-kit reproduce: error: the report must be a .ipynb file, not report.html\n"
+    assert err == (
+        "mfa-kit reproduce: error: -o report.html: give a folder for the reports, or a .ipynb "
+        "file for one ticket\n"
+    )
     assert list(tmp_path.iterdir()) == []
 
 
-# the command: real runs (each starts a kernel, a few seconds)
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mfa_kit", "reproduce", *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=cwd,
+def test_one_report_file_for_several_tickets_is_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert reproduce(str(EXAMPLES[0]), str(EXAMPLES[1]), "-o", "report.ipynb") == 2
+    assert capsys.readouterr().err == (
+        "mfa-kit reproduce: error: -o report.ipynb: with several tickets, -o names a folder\n"
     )
+    assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
-def test_reproducing_an_example_ticket_writes_a_report_with_its_verdict(tmp_path, path):
-    ticket = load(path)
-    html = path.stem == "clock-drift"  # one run also checks the HTML export
-    args = [str(path)] + (["--html"] if html else [])
-    result = run_cli(*args, cwd=tmp_path)  # default report path: reports/<id>.ipynb here
-    assert result.returncode == 0, result.stderr
-    report = tmp_path / "reports" / f"{ticket.id}.ipynb"
-    diagnosis = read_diagnosis(report)
-    assert diagnosis["verdict"] == ticket.expected_verdict
-    lines = result.stdout.splitlines()
-    assert lines[0] == f"Report: {Path('reports') / f'{ticket.id}.ipynb'}"
-    assert lines[-1] == f"Verdict: {verdict_line(diagnosis)}"
-    assert result.stderr == ""
-    notebook = json.loads(report.read_text(encoding="utf-8"))
-    assert notebook["metadata"]["papermill"]["parameters"] == ticket.parameters()
-    code_cells = [c for c in notebook["cells"] if c["cell_type"] == "code"]
-    assert all(c["execution_count"] for c in code_cells)
-    assert not any(o.get("output_type") == "error" for c in code_cells for o in c["outputs"])
-    if html:
-        page = (tmp_path / "reports" / f"{ticket.id}.html").read_text(encoding="utf-8")
-        assert lines[1] == f"HTML report: {Path('reports') / f'{ticket.id}.html'}"
-        assert "The phone&#39;s clock is wrong" in page or "The phone's clock is wrong" in page
-        assert 'src="data:image/svg+xml;base64,' in page  # the picture travels inline
-        assert 'src="http' not in page
+# reproducing: evidence first, every cause, and no crash
 
 
-def test_a_verdict_other_than_the_expected_one_fails_the_run(tmp_path):
+def test_a_right_code_is_valid_now_not_already_used():
+    r = reproduce_ticket(load(REPO / "tickets" / "examples" / "right-code.yaml"))
+    assert r.accepted and r.verdict is Verdict.VALID_NOW
+    assert (r.diagnosis.offset_steps, r.diagnosis.offset_seconds) == (0, 0)
+    assert r.rounds == [] and r.logged_in and r.ok
+    text = text_summary(r)
+    assert "No fix: the replayed code was accepted." in text
+    assert "click Submit straight away" in text  # what to check instead
+
+
+def test_what_the_customer_saw_is_the_screen_as_it_was_then():
+    r = reproduce_ticket(CATALOGUE[Verdict.CLOCK_DRIFT])
+    assert r.logged_in  # after the fix …
+    # … but the snapshot is the refusal the customer saw.
+    assert r.saw_text.startswith("Security code page: Security code, [Submit]")
+    assert "That code is not correct." in r.saw_html
+    assert "logged in" not in r.saw_html.lower() and "<script" not in r.saw_html
+    assert "Submit" in r.saw_html
+
+
+@pytest.mark.parametrize(
+    ("changes", "first"),
+    [
+        ({"failed_attempts_before": 5}, Verdict.LOCKED),
+        ({"symptom": Symptom.GOOGLE_LOGIN}, Verdict.GOOGLE_LOGIN),
+    ],
+    ids=["locked", "google"],
+)
+def test_a_second_cause_behind_the_first_is_found_and_fixed_never_an_assertion(changes, first):
+    r = reproduce_ticket(example(id="X", phone_clock_offset_seconds=300, **changes))
+    assert [c.verdict for c in r.causes] == [first, Verdict.CLOCK_DRIFT]
+    assert r.verdict is first and r.logged_in and r.ok
+    finding = r.rounds[0].finding
+    assert finding.startswith("After ")
+    assert "still refused: CLOCK_DRIFT: The phone's clock is wrong (+10 steps, +300 s)" in finding
+    text = text_summary(r)
+    assert "1. " + first.name in text and "2. CLOCK_DRIFT" in text
+    assert "Read this to the customer:\n  1. " in text and "\n  2. On the phone, turn on" in text
+
+
+def test_a_fix_the_portal_refuses_is_a_finding_in_the_report(monkeypatch):
+    def refused(s):
+        raise RuntimeError("Save was refused: That Passcode is not correct.")
+
+    monkeypatch.setitem(FIXES, Verdict.CLOCK_DRIFT, refused)
+    r = reproduce_ticket(CATALOGUE[Verdict.CLOCK_DRIFT])
+    assert not r.logged_in and not r.ok
+    assert r.rounds[0].refused == (
+        "The fix (setting the phone's time to automatic) could not be done in full: Save was "
+        "refused: That Passcode is not correct."
+    )
+    assert "the customer still cannot log in" in text_summary(r)
+
+
+def test_the_report_shows_times_in_utc_and_the_customers_zone():
+    r = reproduce_ticket(load(REPO / "tickets" / "examples" / "locked-and-clock-drift.yaml"))
+    text = text_summary(r)
+    assert "typed_at: 2026-01-15 09:00:00 UTC (14:30:00 IST, Asia/Kolkata)" in text
+    assert "the portal accepted codes made from 14:29:30 to 14:30:59" in text
+    assert "Phone clock in the customer's time (Asia/Kolkata): 14:35:00 IST" in text
+    # No customer_timezone: the ticket's own offset stands in for it.
+    offset = datetime.fromisoformat("2026-01-15T10:00:00+01:00")
+    plain = text_summary(reproduce_ticket(example(id="P", typed_at=offset)))
+    assert "typed_at: 2026-01-15 09:00:00 UTC (10:00:00 UTC+01:00, as in typed_at)" in plain
+    utc = text_summary(reproduce_ticket(example(id="U")))
+    assert "typed_at: 2026-01-15 09:00:00 UTC\n" in utc  # nothing to convert
+
+
+def test_the_html_report_is_ticket_ready():
+    r = reproduce_ticket(load(REPO / "tickets" / "examples" / "locked-and-clock-drift.yaml"))
+    page = html_page(r)
+    assert len(page.encode("utf-8")) < REPORT_LIMIT_BYTES
+    for heading in (
+        "The ticket",
+        "What the customer saw",
+        "Causes, in order",
+        "The time steps",
+        "The fix, done on the practice portal",
+        "Read this to the customer",
+    ):
+        assert f"<h2>{heading}</h2>" in page
+    assert "<figcaption>Time steps of 30 s around 09:00:00 UTC" in page  # caption in full
+    assert "<script" not in page and "http" not in page.replace("http://www.w3.org/2000/svg", "")
+    # No parameters, no defaults of the notebook, no code.
+    for stale in ("T-1001", "ticket_id =", "import ", "parameters"):
+        assert stale not in page
+
+
+# the command
+
+
+def reproduce(*args: str) -> int:
+    try:
+        return main(["reproduce", *args])
+    except SystemExit as leaving:  # argparse's own usage errors
+        return int(leaving.code)
+
+
+def test_reproducing_an_example_ticket_writes_its_reports(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    path = REPO / "tickets" / "examples" / "clock-drift.yaml"
+    assert reproduce(str(path), "--html") == 0
+    captured = capsys.readouterr()
+    reports = Path("reports")
+    assert captured.out.splitlines() == [
+        f"Report: {reports / 'T-1041.ipynb'}",
+        f"HTML report: {reports / 'T-1041.html'}",
+        f"Summary: {reports / 'T-1041.txt'}",
+        "Verdict: CLOCK_DRIFT: The phone's clock is wrong (+5 steps, +150 s)",
+    ]
+    assert captured.err == ""
+    notebook = json.loads((tmp_path / "reports" / "T-1041.ipynb").read_text(encoding="utf-8"))
+    assert {cell["cell_type"] for cell in notebook["cells"]} == {"markdown"}  # nothing to run
+    assert read_diagnosis(tmp_path / "reports" / "T-1041.ipynb")["verdict"] == "CLOCK_DRIFT"
+    for suffix in (".ipynb", ".html", ".txt"):
+        size = (tmp_path / "reports" / f"T-1041{suffix}").stat().st_size
+        assert 0 < size < REPORT_LIMIT_BYTES
+    page = (tmp_path / "reports" / "T-1041.html").read_text(encoding="utf-8")
+    assert "The phone&#x27;s clock is wrong" in page
+    assert "<svg" in page and 'src="http' not in page
+    text = (tmp_path / "reports" / "T-1041.txt").read_text(encoding="utf-8")
+    assert text.startswith("Ticket T-1041: reproduction on a practice portal\n")
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
+        "T-1041.html",
+        "T-1041.ipynb",
+        "T-1041.txt",
+    ]
+
+
+def test_a_batch_prints_one_json_object_per_ticket(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert reproduce(*map(str, EXAMPLES), "-o", str(out), "--json") == 0
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert [line["id"] for line in lines] == [load(path).id for path in EXAMPLES]
+    for line, path in zip(lines, EXAMPLES, strict=True):
+        assert {"id", "verdict", "causes", "expected_verdict", "ok"} <= set(line)
+        assert line["verdict"] == line["expected_verdict"] == load(path).expected_verdict
+        assert line["ok"] is True
+        assert line["causes"][0]["verdict"] == line["verdict"]
+        assert read_reproduction(Path(line["report"])) == {
+            k: v for k, v in line.items() if k not in ("report", "summary")
+        }
+    locked = next(line for line in lines if line["id"] == "T-1048")
+    assert [c["verdict"] for c in locked["causes"]] == ["LOCKED", "CLOCK_DRIFT"]
+    assert locked["findings"] == [
+        "After Unlock, the code is still refused: CLOCK_DRIFT: The phone's clock is wrong (+10 "
+        "steps, +300 s). The phone's clock is about 5 minutes ahead of the real time. The app "
+        "works its codes out from that clock, so they no longer line up with the portal's."
+    ]
+    assert captured.err == ""
+
+
+def test_text_prints_the_summaries(tmp_path, capsys):
+    path = REPO / "tickets" / "examples" / "right-code.yaml"
+    assert reproduce(str(path), "-o", str(tmp_path), "--text") == 0
+    out = capsys.readouterr().out
+    assert out == (tmp_path / "T-1047.txt").read_text(encoding="utf-8") + "\n"
+    assert "Verdict VALID_NOW, as the ticket expected" in out
+
+
+def test_a_verdict_other_than_the_expected_one_fails_the_run(tmp_path, capsys):
     ticket = tmp_path / "wrong.yaml"
     ticket.write_text(
         (REPO / "tickets" / "examples" / "clock-drift.yaml")
@@ -339,86 +533,182 @@ def test_a_verdict_other_than_the_expected_one_fails_the_run(tmp_path):
         encoding="utf-8",
     )
     report = tmp_path / "deep" / "report.ipynb"
-    result = run_cli(str(ticket), "-o", str(report), cwd=tmp_path)
-    assert result.returncode == 1
-    assert result.stderr == (
-        "mfa-kit reproduce: expected TIME_ZONE but the reproduction says CLOCK_DRIFT\n"
+    assert reproduce(str(ticket), "-o", str(report), "--json") == 1
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"mfa-kit reproduce: {ticket}: expected TIME_ZONE but the reproduction says CLOCK_DRIFT\n"
     )
+    assert json.loads(captured.out)["ok"] is False
     # The report is still written, so the agent can read why.
     assert read_diagnosis(report)["verdict"] == "CLOCK_DRIFT"
-    assert result.stdout.splitlines()[0] == f"Report: {report}"
 
 
-def test_read_diagnosis_needs_the_tagged_cell(tmp_path):
+def test_one_ticket_that_breaks_is_one_line_and_the_batch_goes_on(tmp_path, monkeypatch, capsys):
+    import mfa_kit.scenarios
+
+    real = mfa_kit.scenarios.reproduce
+
+    def breaks(ticket):
+        if ticket.id == "T-1041":
+            raise ValueError("something unforeseen")
+        return real(ticket)
+
+    monkeypatch.setattr(mfa_kit.scenarios, "reproduce", breaks)
+    examples = REPO / "tickets" / "examples"
+    first, second = examples / "time-zone.yaml", examples / "clock-drift.yaml"
+    assert reproduce(str(first), str(second), "-o", str(tmp_path), "--json") == 1
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"mfa-kit reproduce: {second}: could not reproduce it: ValueError: something unforeseen\n"
+    )
+    assert [json.loads(line)["id"] for line in captured.out.splitlines()] == [load(first).id]
+
+
+def test_read_diagnosis_needs_a_recorded_diagnosis(tmp_path):
     report = tmp_path / "r.ipynb"
     report.write_text(json.dumps({"cells": [{"cell_type": "code", "metadata": {}}]}))
     with pytest.raises(LookupError, match=f"no cell tagged '{DIAGNOSIS_TAG}'"):
         read_diagnosis(report)
+    with pytest.raises(LookupError, match="has no reproduction record"):
+        read_reproduction(report)
 
 
-def test_a_rescanned_qr_is_fixed_by_finishing_the_setup_on_the_profile_page():
-    s = situation(Verdict.PENDING_NOT_SAVED)
-    s.attempt()
-    fix = s.apply_fix(s.diagnose())
-    account = s.portal.store.account(TRAINING_LOGIN)
-    assert account.pending_secret is None
-    assert [e.secret for e in s.phone.find(TRAINING_LOGIN)] == [account.secret]
-    assert fix[0].endswith("Welcome, Jordan Lee. You are logged in.")
-    assert fix[2].startswith("Passcode and Current Password → Save → Your security settings")
-    assert fix[-1] == "The customer waits 30 s for a new code: Save used the last one."
-    assert s.log_in().stage == "logged_in"
+# hostile tickets through the command: one line, exit 2, nothing written, under a second
 
 
-def test_a_fix_that_does_not_fit_the_situation_says_which_step_was_refused():
-    s = situation(Verdict.MFA_NOT_ENABLED)
-    with pytest.raises(RuntimeError, match="^Set Up Google Authenticator was refused: Multi"):
-        s.apply_fix(troubleshoot(Verdict.NO_MATCH).diagnosis)  # reset, then set up: MFA is off
-    assert s.phone.entries == []
-    assert not s.portal.status(TRAINING_LOGIN).mfa_enabled
-
-
-def test_the_picture_counts_the_portals_steps_as_they_were_when_the_code_was_typed():
-    case = troubleshoot(Verdict.APP_IGNORES_PROFILE)
-    # Drawn in the portal's 60-second steps of that moment (the fix set 30 s again), and no
-    # step is framed: the app's code is not one of the portal's codes.
-    assert case.situation.portal.policy.profile.period == 30
-    assert "Time steps of 60 s" in case.picture_svg()
-    assert "code typed" not in case.picture_svg()
-    assert "the portal counts 60-second steps" in case.transcript()
-
-
-def test_a_notebook_that_stops_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    def stops(source, output, **_):
-        Path(output).write_text("{}", encoding="utf-8")  # papermill keeps the partial report
-        raise PapermillExecutionError(
-            9, 7, "assert ...", "AssertionError", "the fix did not work", []
-        )
-
-    monkeypatch.setattr(papermill, "execute_notebook", stops)
-    report = tmp_path / "report.ipynb"
-    assert reproduce(str(EXAMPLES[0]), "-o", str(report)) == 1
+@pytest.mark.parametrize("kind", list(HOSTILE))
+def test_a_hostile_ticket_is_refused_by_the_command(tmp_path, monkeypatch, capsys, kind):
+    text, message = HOSTILE[kind]
+    monkeypatch.chdir(tmp_path)
+    ticket = tmp_path / "ticket.yaml"
+    ticket.write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    assert reproduce(str(ticket), "--html") == 2
+    assert time.perf_counter() - started < 1.0
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err == (
-        "mfa-kit reproduce: the ticket notebook stopped at cell 7: AssertionError: "
-        f"the fix did not work (partial report: {report})\n"
-    )
+    assert captured.err.startswith(f"mfa-kit reproduce: error: {ticket}: {message}")
+    assert captured.err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ticket.yaml"]
 
 
-def test_a_kernel_that_cannot_start_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
-    import papermill
-    from jupyter_client.kernelspec import NoSuchKernel
-
-    def no_kernel(*_, **__):
-        raise NoSuchKernel("python3")
-
-    monkeypatch.setattr(papermill, "execute_notebook", no_kernel)
-    report = tmp_path / "report.ipynb"
-    assert reproduce(str(EXAMPLES[0]), "-o", str(report)) == 1
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero", "folder"])
+def test_a_ticket_that_is_no_regular_file_is_refused_by_the_command(
+    tmp_path, monkeypatch, capsys, special
+):
+    monkeypatch.chdir(tmp_path)
+    if special == "fifo":
+        path = tmp_path / "ticket.yaml"
+        os.mkfifo(path)
+    elif special == "folder":
+        path = tmp_path / "ticket.yaml"
+        path.mkdir()
+    else:
+        path = Path(special)
+        if not path.exists():
+            pytest.skip(f"{special} does not exist here")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    started = time.perf_counter()
+    assert reproduce(str(path)) == 2
+    assert time.perf_counter() - started < 1.0
     err = capsys.readouterr().err
-    assert err.startswith("mfa-kit reproduce: could not run the ticket notebook: NoSuchKernel")
-    assert err.count("\n") == 1
-    assert not report.exists()
+    assert err.startswith(f"mfa-kit reproduce: error: {path}: is ")
+    assert err.endswith(", not a ticket file: a ticket must be a regular file\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_one_bad_ticket_in_a_batch_stops_the_batch_before_anything_is_written(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(HOSTILE["duplicate-key"][0], encoding="utf-8")
+    twin = tmp_path / "twin.yaml"
+    twin.write_text(EXAMPLES[0].read_text(encoding="utf-8"), encoding="utf-8")
+    assert reproduce(str(EXAMPLES[0]), str(bad), str(twin), "--json") == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        f"mfa-kit reproduce: error: {bad}: duplicate key 'login' at line 5: each field may "
+        "appear only once",
+        f"mfa-kit reproduce: error: {twin}: id {load(EXAMPLES[0]).id} is also the id of "
+        f"{EXAMPLES[0]}: each report is named after its ticket id",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml", "twin.yaml"]
+
+
+def test_the_command_reproduces_one_ticket_in_a_fresh_process(tmp_path):
+    # The real entry point, end to end, as a script would call it.
+    path = REPO / "tickets" / "examples" / "right-code.yaml"
+    result = subprocess.run(
+        [sys.executable, "-m", "mfa_kit", "reproduce", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    line = json.loads(result.stdout)
+    assert (line["verdict"], line["ok"], line["causes"][0]["verdict"]) == (
+        "VALID_NOW",
+        True,
+        "VALID_NOW",
+    )
+    assert result.stderr == ""
+
+
+def test_a_phone_days_off_is_confirmed_by_its_clock_and_the_reset_is_never_tried():
+    # One code matching 3 days away could be chance (the diagnosis says possible); the
+    # rebuilt phone's clock is that far off, which is what an agent checks to confirm it.
+    r = reproduce_ticket(example(id="D", phone_clock_offset_seconds=3 * 86400))
+    assert r.diagnosis.verdict is Verdict.NO_MATCH
+    assert [c.verdict for c in r.diagnosis.causes][:2] == [Verdict.NO_MATCH, Verdict.CLOCK_DRIFT]
+    assert r.diagnosis.causes[1].possible
+    assert [c.verdict for c in r.causes] == [Verdict.CLOCK_DRIFT]
+    assert r.causes[0].found == "confirmed by the rebuilt phone's clock"
+    assert not r.causes[0].possible and "about 3 days ahead of" in r.causes[0].explanation
+    assert r.verdict_line() == "CLOCK_DRIFT: The phone's clock is wrong (+8640 steps, +259200 s)"
+    assert [round_.cause for round_ in r.rounds] == [Verdict.CLOCK_DRIFT] and r.logged_in
+
+
+def test_the_portals_record_of_the_attempt_is_in_the_report():
+    r = reproduce_ticket(CATALOGUE[Verdict.CLOCK_DRIFT])
+    assert (r.record.outcome, r.record.matched, r.record.offset_steps) == (
+        "invalid_code",
+        "active",
+        5,
+    )
+    assert r.record_line() == (
+        "The portal's record of this attempt: refused (invalid code); the code matched the "
+        "active setup at +5 steps (+150 s)."
+    )
+    locked = reproduce_ticket(CATALOGUE[Verdict.LOCKED])
+    assert locked.record is None  # the lock refused the password step: no code was asked
+    assert "never asked for the code" in text_summary(locked)
+
+
+def test_the_largest_ticket_allowed_still_makes_a_report_under_100_kb():
+    r = reproduce_ticket(
+        example(
+            id="L" * 64,
+            login="a" * 64,
+            other_account="b" * 64,
+            summary="<&>\"' " * 333,
+            reported_code="<&>" * 10,
+            training=False,
+            customer_timezone="America/Argentina/Buenos_Aires",
+        )
+    )
+    assert r.verdict is Verdict.MALFORMED
+    for rendering in (html_page(r), text_summary(r), json.dumps(report_notebook(r))):
+        assert len(rendering.encode("utf-8")) < REPORT_LIMIT_BYTES
+    assert "<&>" not in html_page(r)  # what the customer typed is shown, never run
+
+
+def test_after_the_reproduction_a_trainee_can_log_in_once_the_next_code_shows():
+    # Notebook 08 ends with live screens on the fixed portal: the code the fix used is
+    # refused as used; the next one logs in.
+    r = reproduce_ticket(CATALOGUE[Verdict.CLOCK_DRIFT])
+    s = r.situation
+    assert s.wait_for_a_new_code() == 30
+    assert s.log_in().stage == "logged_in"

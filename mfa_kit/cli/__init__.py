@@ -8,7 +8,15 @@ from collections.abc import Sequence
 from ._common import EXIT_USAGE, Parser, UsageError
 
 # Each module adds its subcommands; a handler returns the exit status.
-_MODULES = ("otp_commands", "servers", "diagnose_commands", "reproduce", "classroom_commands")
+_MODULES = (
+    "otp_commands",
+    "servers",
+    "diagnose_commands",
+    "reproduce",
+    "classroom_commands",
+    "certificate_commands",
+    "course_commands",
+)
 
 
 def build_parser() -> Parser:

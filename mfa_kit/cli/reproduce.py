@@ -1,155 +1,201 @@
-"""mfa-kit reproduce: rebuild a customer's ticket on a practice portal and write the report.
-Runs notebooks/08_reproduce_a_ticket.ipynb through papermill with the ticket as parameters."""
+"""mfa-kit reproduce: rebuild customers' tickets on practice portals and write their reports.
+
+Every ticket is checked first (all of them, before anything is written); then each is worked
+in this process (:func:`mfa_kit.scenarios.reproduce`, no kernel) and its report written: a
+report notebook of text cells, a plain-text summary beside it and, with --html, a page.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import re
 import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..ticket import TicketError, load
+from ..ticket import Ticket, TicketError, load
 from ._common import UsageError
 
-TICKET_NOTEBOOK = "08_reproduce_a_ticket.ipynb"
 REPORTS = Path("reports")
 """Where reports go by default, relative to the current folder (git ignores it)."""
 DIAGNOSIS_TAG = "diagnosis"
-"""The ticket notebook's cell whose JSON output is the diagnosis (read back from the report)."""
-KERNEL = "python3"
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+"""Older reports (executed notebooks) kept the diagnosis as the JSON output of this cell."""
 EXIT_FAILED = 1
+_REPORT_SUFFIXES = (".ipynb", ".html", ".txt")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     reproduce = commands.add_parser(
         "reproduce",
-        help="rebuild a ticket on a practice portal and write the diagnosis report",
+        help="rebuild tickets on a practice portal and write their diagnosis reports",
         description=(
-            "Checks the ticket, runs the ticket notebook with its fields as parameters and "
-            "writes the executed notebook (default: reports/<ticket id>.ipynb). Exit status 1 "
-            "when the verdict differs from the ticket's expected_verdict."
+            "Checks every ticket, then rebuilds each on its own in-memory practice portal, "
+            "replays the customer's attempt, diagnoses it, applies the fixes and writes "
+            "<DIR>/<ticket id>.ipynb (text only) and .txt (the summary to paste into the "
+            "ticket); --html also writes the .html page. Exit status 1 when a verdict differs "
+            "from the ticket's expected_verdict or the fixes do not let the customer in; 2 "
+            "when a ticket cannot be used (nothing is written then)."
         ),
     )
-    reproduce.add_argument("ticket", metavar="TICKET.yaml", help="the ticket file")
+    reproduce.add_argument("tickets", nargs="+", metavar="TICKET.yaml", help="ticket files")
     reproduce.add_argument(
-        "-o", "--output", metavar="REPORT.ipynb", default=None, help="where to write the report"
+        "-o",
+        "--output",
+        metavar="DIR",
+        default=None,
+        help="folder for the reports (default: reports/); a .ipynb file name for one ticket",
     )
     reproduce.add_argument(
-        "--html", action="store_true", help="also write the report as HTML beside it"
+        "--html", action="store_true", help="also write each report as an HTML page"
+    )
+    shown = reproduce.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per ticket and line: id, verdict, causes, expected_verdict, ok",
+    )
+    shown.add_argument(
+        "--text", action="store_true", help="print each plain-text summary instead of paths"
     )
     reproduce.set_defaults(handler=_reproduce)
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from ..scenarios import build, verdict_line
+    from ..scenarios import build
 
-    try:
-        ticket = load(args.ticket)
-    except TicketError as problem:
-        raise UsageError(str(problem)) from None
-    try:
-        # A dry run of the history (a fraction of a second) catches a ticket that cannot
-        # happen before a kernel is started or any file is written.
-        build(ticket)
-    except TicketError as problem:
-        raise UsageError(f"{args.ticket}: {problem}") from None
-    output = Path(args.output) if args.output else REPORTS / f"{ticket.id}.ipynb"
-    if output.suffix != ".ipynb":
-        raise UsageError(f"the report must be a .ipynb file, not {output}")
-    if output.is_dir():
-        raise UsageError(f"{output} is a folder; give a file name ending in .ipynb")
-    from .servers import notebook_path
-
-    notebook = notebook_path(TICKET_NOTEBOOK)
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as problem:
-        raise UsageError(f"cannot create {output.parent}: {problem.strerror}") from None
-
-    # papermill pulls in nbclient and a kernel manager: loaded only for this command.
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    if sys.stderr.isatty():
-        # A kernel start plus the run takes a few seconds: say so to a person at a terminal
-        # (scripts reading the output get only the result lines).
-        sys.stderr.write(f"Reproducing ticket {ticket.id} on a practice portal…\n")
-        sys.stderr.flush()
-    with _kernel_chatter() as chatter:
+    tickets: list[tuple[str, Ticket]] = []
+    problems: list[str] = []
+    owners: dict[str, str] = {}
+    for name in args.tickets:
         try:
-            papermill.execute_notebook(
-                str(notebook),
-                str(output),
-                parameters=ticket.parameters(),
-                kernel_name=KERNEL,
-                progress_bar=False,
-                cwd=str(notebook.parent),
+            ticket = load(name)
+            # A dry run of the history (a fraction of a second) catches a ticket that
+            # cannot happen before any file is written.
+            build(ticket)
+        except TicketError as problem:
+            text = str(problem)
+            problems.append(text if text.startswith(f"{name}: ") else f"{name}: {text}")
+            continue
+        if ticket.id in owners:
+            problems.append(
+                f"{name}: id {ticket.id} is also the id of {owners[ticket.id]}: each report "
+                "is named after its ticket id"
             )
-        except PapermillExecutionError as failure:
-            problem = (
-                f"the ticket notebook stopped at cell {failure.exec_count}: "
-                f"{failure.ename}: {failure.evalue} (partial report: {output})"
-            )
-        except Exception as failure:  # no kernel, a full disk…: still one line, no traceback
-            problem = f"could not run the ticket notebook: {type(failure).__name__}: {failure}"
-        else:
-            problem = ""
-        held = chatter.read_text(errors="replace") if problem else ""
-    if problem:
-        sys.stderr.write(held)
-        sys.stderr.write(f"mfa-kit reproduce: {problem}\n")
-        return EXIT_FAILED
+            continue
+        owners[ticket.id] = name
+        tickets.append((name, ticket))
+    if problems:
+        for problem in problems[:-1]:
+            sys.stderr.write(f"mfa-kit reproduce: error: {problem}\n")
+        raise UsageError(problems[-1])
+    targets = _targets(args.output, tickets)
+    folder = next(iter(targets.values())).parent
     try:
-        diagnosis = read_diagnosis(output)
-    except (LookupError, ValueError) as failure:
-        sys.stderr.write(f"mfa-kit reproduce: {failure}\n")
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as problem:
+        raise UsageError(f"cannot create {folder}: {problem.strerror}") from None
+
+    status = 0
+    for name, ticket in tickets:
+        status = max(status, _one(name, ticket, targets[ticket.id], args))
+    return status
+
+
+def _targets(output: str | None, tickets: list[tuple[str, Ticket]]) -> dict[str, Path]:
+    """Each ticket's report notebook path; a usage error for an -o that cannot be one."""
+    if output is not None and output.endswith(".ipynb"):
+        if len(tickets) > 1:
+            raise UsageError(f"-o {output}: with several tickets, -o names a folder")
+        target = Path(output)
+        if target.is_dir():
+            raise UsageError(f"{target} is a folder; give a file name ending in .ipynb")
+        return {tickets[0][1].id: target}
+    folder = REPORTS if output is None else Path(output)
+    if output is not None and folder.suffix.lower() in (".html", ".txt", ".json", ".yaml"):
+        raise UsageError(
+            f"-o {output}: give a folder for the reports, or a .ipynb file for one ticket"
+        )
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"-o {output}: that is a file, not a folder")
+    return {ticket.id: folder / f"{ticket.id}.ipynb" for _, ticket in tickets}
+
+
+def _one(name: str, ticket: Ticket, target: Path, args: argparse.Namespace) -> int:
+    """Work one ticket, write its report; the exit status it earns. Never a traceback."""
+    from ..report import html_page, report_notebook, text_summary
+    from ..scenarios import reproduce
+
+    try:
+        r = reproduce(ticket)
+        summary = text_summary(r)
+        written = {target: json.dumps(report_notebook(r), indent=1, ensure_ascii=False) + "\n"}
+        written[target.with_suffix(".txt")] = summary
+        if args.html:
+            written[target.with_suffix(".html")] = html_page(r)
+        for path, text in written.items():
+            _write(path, text)
+    except OSError as problem:
+        sys.stderr.write(f"mfa-kit reproduce: {name}: cannot write the report: {problem}\n")
         return EXIT_FAILED
-    print(f"Report: {output}")
-    if args.html:
-        page = output.with_suffix(".html")
-        write_html(output, page)
-        print(f"HTML report: {page}")
-    print(f"Verdict: {verdict_line(diagnosis)}")
-    expected = ticket.expected_verdict
-    if expected and expected != diagnosis.get("verdict"):
+    except Exception as problem:  # a bug must still be one line, and the batch goes on
         sys.stderr.write(
-            f"mfa-kit reproduce: expected {expected} but the reproduction says "
-            f"{diagnosis.get('verdict')}\n"
+            f"mfa-kit reproduce: {name}: could not reproduce it: "
+            f"{type(problem).__name__}: {problem}\n"
         )
         return EXIT_FAILED
-    return 0
+    if args.json:
+        line: dict[str, Any] = r.as_dict()
+        line["report"] = str(target)
+        line["summary"] = str(target.with_suffix(".txt"))
+        if args.html:
+            line["html"] = str(target.with_suffix(".html"))
+        print(json.dumps(line, ensure_ascii=False))
+    elif args.text:
+        print(summary)
+    else:
+        print(f"Report: {target}")
+        if args.html:
+            print(f"HTML report: {target.with_suffix('.html')}")
+        print(f"Summary: {target.with_suffix('.txt')}")
+        print(f"Verdict: {r.verdict_line()}")
+    sys.stdout.flush()
+    if r.expected_matches is False:
+        sys.stderr.write(
+            f"mfa-kit reproduce: {name}: expected {ticket.expected_verdict} but the "
+            f"reproduction says {r.verdict.name}\n"
+        )
+    if not r.logged_in:
+        sys.stderr.write(
+            f"mfa-kit reproduce: {name}: after the fixes the customer still cannot log in "
+            f"(see {target.with_suffix('.txt')})\n"
+        )
+    return 0 if r.ok else EXIT_FAILED
 
 
-@contextmanager
-def _kernel_chatter() -> Iterator[Path]:
-    """Hold back what the kernel and papermill write to stderr (start-up warnings) while the
-    notebook runs; the caller shows it only when the run failed."""
-    with tempfile.TemporaryDirectory(prefix="mfa-kit-reproduce-") as folder:
-        log = Path(folder) / "stderr.txt"
-        sys.stderr.flush()
-        saved = os.dup(2)
-        with log.open("wb") as sink:
-            os.dup2(sink.fileno(), 2)
-            try:
-                yield log
-            finally:
-                sys.stderr.flush()
-                os.dup2(saved, 2)
-                os.close(saved)
+def _write(path: Path, text: str) -> None:
+    """Write through a temporary file in the same folder: a report is whole or absent."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with temporary.open("w", encoding="utf-8") as out:  # the umask decides the mode
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def read_diagnosis(report: Path) -> dict[str, Any]:
-    """The diagnosis as the report recorded it: the JSON output of the cell tagged
-    ``diagnosis``. Raises LookupError if the report has none."""
-    cells = json.loads(report.read_text(encoding="utf-8"))["cells"]
-    for cell in cells:
+    """The diagnosis a report recorded: in the report notebook's metadata, or (older,
+    executed reports) the JSON output of the cell tagged ``diagnosis``. Raises LookupError
+    if the report has neither."""
+    from ..report import JSON_METADATA
+
+    notebook = json.loads(report.read_text(encoding="utf-8"))
+    recorded = notebook.get("metadata", {}).get(JSON_METADATA, {}).get("diagnosis")
+    if recorded is not None:
+        return recorded
+    for cell in notebook.get("cells", []):
         if DIAGNOSIS_TAG in cell.get("metadata", {}).get("tags", []):
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
@@ -158,30 +204,12 @@ def read_diagnosis(report: Path) -> dict[str, Any]:
     raise LookupError(f"{report} has no diagnosis (no cell tagged {DIAGNOSIS_TAG!r})")
 
 
-def write_html(report: Path, page: Path) -> None:
-    """The executed report as one HTML page that opens offline: text, pictures and tables
-    inline; no live widgets (their scripts would be fetched from the web)."""
-    import warnings
+def read_reproduction(report: Path) -> dict[str, Any]:
+    """The reproduction's JSON (the --json line) a report notebook recorded."""
+    from ..report import JSON_METADATA
 
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    notebook = nbformat.read(report, as_version=4)
-    notebook.metadata.pop("widgets", None)
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            output.get("data", {}).pop(WIDGET_VIEW, None)
-    exporter = HTMLExporter(template_name="lab")
-    with warnings.catch_warnings():
-        # The diagnosis's JSON twin has no HTML form; its text is printed beside it.
-        warnings.filterwarnings("ignore", message=".*is not able to be represented")
-        body, _ = exporter.from_notebook_node(
-            notebook, resources={"metadata": {"name": f"Report {report.stem}"}}
-        )
-    page.write_text(_REMOTE_SCRIPT.sub("", body), encoding="utf-8")
-
-
-# The page needs no formulas and no require.js: the template's CDN script tags for them go.
-_REMOTE_SCRIPT = re.compile(
-    r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.IGNORECASE
-)
+    notebook = json.loads(report.read_text(encoding="utf-8"))
+    try:
+        return notebook["metadata"][JSON_METADATA]["reproduction"]
+    except (KeyError, TypeError):
+        raise LookupError(f"{report} has no reproduction record") from None

@@ -16,8 +16,7 @@ import ipywidgets as w
 from ._view import BORDER, FONT, esc, message_html
 
 if TYPE_CHECKING:
-    from ..cases import Case, Cause, Fix
-    from ..checks import CheckResult
+    from ..cases import Case, Cause, CheckResult, Fix
 
 NOT_PICKED = "(pick one)"
 
@@ -147,9 +146,9 @@ class Picker:
         options = [(NOT_PICKED, None), *[(choice.value, choice) for choice in self.choices]]
         self.widget = w.Dropdown(
             options=options,
-            value=None,
+            index=0,
             description=label,
-            style={"description_width": "150px"},
+            style={"description_width": "180px"},
             layout=w.Layout(width="640px"),
         )
         self.widget.add_class(css_class)
@@ -159,39 +158,91 @@ class Picker:
         return self.widget.value
 
     def pick(self, choice: Any) -> None:
-        """What a trainee does with the dropdown."""
-        self.widget.value = choice
+        """What a trainee does with the dropdown (None: back to "(pick one)")."""
+        if choice is None:
+            self.clear()
+        else:
+            self.widget.value = choice
 
     def clear(self) -> None:
-        self.widget.value = None
+        self.widget.index = 0
+
+
+class _CheckButton:
+    """ "Check my work" with the contract's behaviour (judge now, show ✔/✘ and the hint, record
+    the result), for as long as the course's own widget is not in this package."""
+
+    def __init__(
+        self,
+        notebook: str,
+        check: str,
+        judge: Callable[[], CheckResult],
+        progress: Any = None,
+    ) -> None:
+        self.notebook, self.check, self.judge, self.progress = notebook, check, judge, progress
+        self.result: CheckResult | None = None
+        self.button = w.Button(description="Check my work", button_style="primary")
+        self.button.add_class("mfa-check-my-work")
+        self.output = w.HTML("")
+        self.output.add_class("mfa-check-result")
+        self.button.on_click(lambda _: self.click())
+        self.widget = w.VBox([self.button, self.output])
+
+    def click(self) -> CheckResult:
+        self.result = self.judge()
+        self.output.value = result_html(self.result)
+        if self.progress is not None:
+            self.progress.record_check(self.notebook, self.check, self.result.ok)
+        return self.result
+
+
+def check_my_work(
+    notebook: str, check: str, judge: Callable[[], CheckResult], progress: Any = None
+) -> Any:
+    """The course's "Check my work" widget (``mfa_kit.screens.check.CheckMyWork``)."""
+    try:
+        from .check import CheckMyWork
+    except ImportError:
+        return _CheckButton(notebook, check, judge, progress)
+    return CheckMyWork(notebook, check, judge, progress)
 
 
 class CaseExercise:
-    """One ticket to work: its screens (snapshots), a cause and a fix to pick, and a check.
-
-    ``check_factory(judge)`` returns the "Check my work" widget (the course's CheckMyWork);
-    the judge reads the two dropdowns at the moment it is called.
-    """
+    """One ticket to work: its screens (snapshots), a cause and a fix to pick, Check my work,
+    and a solution that stays closed until Show solution is clicked (which is recorded).
+    The judge reads the two dropdowns at the moment it is called."""
 
     def __init__(
         self,
         case: Case,
-        check_factory: Callable[[Callable[[], CheckResult]], Any] | None = None,
+        notebook: str = "07_troubleshooting",
+        progress: Any = None,
         *,
-        causes: Sequence[Cause] | None = None,
-        fixes: Sequence[Fix] | None = None,
-        show_screens: bool = True,
+        check: str | None = None,
     ) -> None:
         from ..cases import Cause, Fix
 
         self.case = case
-        self.cause = Picker("What is the cause?", causes or list(Cause), "mfa-quiz-cause")
-        self.fix = Picker("What do you tell them?", fixes or list(Fix), "mfa-quiz-fix")
-        self.check = check_factory(self.judge) if check_factory else None
-        screens = [w.HTML(shot.html) for shot in case.screens] if show_screens else []
-        parts: list[Any] = [*screens, self.cause.widget, self.fix.widget]
-        if self.check is not None:
-            parts.append(getattr(self.check, "widget", self.check))
+        self.notebook = notebook
+        self.progress = progress
+        self.check_name = check or f"ticket-{case.number}"
+        self.cause = Picker("What is the cause?", list(Cause), "mfa-quiz-cause")
+        self.fix = Picker("What do you tell them?", list(Fix), "mfa-quiz-fix")
+        self.check = check_my_work(notebook, self.check_name, self.judge, progress)
+        self.solution_button = w.Button(description="Show solution", layout={"width": "auto"})
+        self.solution_button.add_class("mfa-quiz-show-solution")
+        self.solution = w.HTML("")
+        self.solution.add_class("mfa-quiz-solution")
+        self.solution_button.on_click(lambda _: self.show_solution())
+        screens = [w.HTML(shot.html) for shot in case.screens]
+        parts: list[Any] = [
+            *screens,
+            self.cause.widget,
+            self.fix.widget,
+            getattr(self.check, "widget", self.check),
+            self.solution_button,
+            self.solution,
+        ]
         self.widget = w.VBox(parts, layout=w.Layout(margin="6px 0 12px 0"))
         self.widget.add_class("mfa-quiz-case")
 
@@ -203,15 +254,46 @@ class CaseExercise:
         self.cause.pick(cause)
         self.fix.pick(fix)
 
+    def work_it_in_the_solved_run(self) -> None:
+        """The tests' and ``make notebooks``' solved run only: pick the key's answers and
+        check. A trainee's run never gets here (their tickets stay theirs to work)."""
+        from ..assessment import solved_run
+
+        if solved_run():
+            self.answer(self.case.spec.cause, self.case.spec.fix)
+            self.check.click()
+
+    def show_solution(self) -> str:
+        """Open the solution (the trainee asked for it: recorded as such)."""
+        spec = self.case.spec
+        text = f"Cause: {spec.cause.value}. Tell them: {spec.fix.value}. {spec.explanation}"
+        self.solution.value = message_html(text, "info", f"Where it shows: {spec.look}")
+        if self.progress is not None:
+            self.progress.solution_opened(self.notebook, self.check_name)
+        return text
+
+    @property
+    def text(self) -> str:
+        return f"Ticket {self.case.number}: pick the cause and the fix\n{self.case.text}"
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict:
         bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
-        bundle["text/plain"] = f"Ticket {self.case.number}: pick the cause and the fix"
+        bundle["text/plain"] = self.text
         return bundle
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
         display(self._repr_mimebundle_(), raw=True)
+
+
+def exercises(
+    trainee: str | None, progress: Any = None, count: int = 4, notebook: str = "07_troubleshooting"
+) -> list[CaseExercise]:
+    """This trainee's tickets to work (the same on every run), as exercises."""
+    from ..cases import build_case, pick
+
+    return [CaseExercise(build_case(spec), notebook, progress) for spec in pick(trainee, count)]
 
 
 def result_html(result: CheckResult) -> str:

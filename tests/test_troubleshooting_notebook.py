@@ -1,0 +1,130 @@
+"""Notebook 07 as a trainee takes it: Run All works no ticket, the tickets are worked through
+their widgets (✘ with a hint, then ✔, each recorded), pictures keep their moment, and the
+lockout numbers come from the portal's SecurityPolicy."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from mfa_kit import assessment
+from mfa_kit.cases import Cause
+from mfa_kit.policy import DEFAULT_POLICY
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "07_troubleshooting.ipynb"
+NAME = "07_troubleshooting"
+
+
+class Spy:
+    """A progress record that remembers what was recorded."""
+
+    trainee = "Grace Hopper"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    def record_check(self, notebook: str, check: str, passed: bool, *, at: Any = None) -> None:
+        self.calls.append(("check", notebook, check, passed))
+
+    def solution_opened(self, notebook: str, check: str) -> None:
+        self.calls.append(("solution", notebook, check))
+
+
+@pytest.fixture(scope="module")
+def trainee_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Run All of 07 as a trainee (not the solved run), in this process."""
+    spy = Spy()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(assessment.SOLVED_ENV, raising=False)
+        patch.setattr(assessment, "progress_in", lambda folder=None: spy)
+        patch.chdir(tmp_path_factory.mktemp("course"))
+        namespace: dict[str, Any] = {}
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(compile("from IPython.display import display", "07", "exec"), namespace)  # noqa: S102
+            for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
+                if cell.cell_type == "code":
+                    exec(compile(cell.source, f"07:{cell.id}", "exec"), namespace)  # noqa: S102
+    namespace["printed"], namespace["spy"] = printed.getvalue(), spy
+    return namespace
+
+
+def test_run_all_works_no_ticket_for_the_trainee(trainee_run: dict[str, Any]) -> None:
+    tickets = trainee_run["tickets"]
+    assert len(tickets) == 4
+    assert all(t.cause.value is None and t.fix.value is None for t in tickets)
+    assert all(t.check.result is None for t in tickets)
+    assert "Your tickets: 0 of 4 worked" in trainee_run["printed"]
+    assert trainee_run["spy"].calls == []
+    assert any(not t.case.spec.walked_through for t in tickets)
+
+
+def test_a_ticket_worked_through_its_widgets(trainee_run: dict[str, Any]) -> None:
+    ticket = trainee_run["tickets"][0]
+    spy: Spy = trainee_run["spy"]
+    spec = ticket.case.spec
+    wrong = next(c for c in Cause if c is not spec.cause)
+    ticket.cause.widget.value = wrong
+    ticket.fix.widget.value = spec.fix
+    ticket.check.button.click()
+    assert ticket.check.output.value.count("✘") == 1
+    assert ticket.check.result.hint in ticket.check.output.value.replace("&#x27;", "'")
+    ticket.cause.widget.value = spec.cause
+    ticket.check.button.click()
+    assert "✔" in ticket.check.output.value
+    check = f"ticket-{ticket.case.number}"
+    assert spy.calls == [("check", NAME, check, False), ("check", NAME, check, True)]
+    assert ticket.solution.value == ""
+    ticket.solution_button.click()
+    assert spec.cause.value in ticket.solution.value
+    assert spy.calls[-1] == ("solution", NAME, check)
+
+
+def test_a_picture_keeps_its_moment_after_the_screen_moved_on(
+    trainee_run: dict[str, Any],
+) -> None:
+    before, phone = trainee_run["before"], trainee_run["phone"]
+    assert "250 619" in before.text and "250 619" in before.html
+    assert "250 619" not in phone.text, "the live phone moved on after the fix"
+    assert "462 625" in phone.text and "462 625" not in before.html
+
+
+def test_the_lockout_numbers_come_from_the_security_policy() -> None:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    policy = DEFAULT_POLICY
+    stated = re.compile(
+        rf"\b({policy.max_failures}|five)\s+(wrong\s+)?(attempts|tries)|"
+        rf"\b({policy.lockout_minutes}|fifteen)\s+minutes",
+        re.IGNORECASE,
+    )
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            assert not stated.search(cell.source), cell.source
+        else:
+            assert not re.search(r"\b(max_failures|lockout_minutes)\s*=", cell.source)
+    printed = [
+        output.get("text", "")
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    ]
+    expected = (
+        f"On this practice portal: {policy.max_failures} wrong attempts in a row lock the "
+        f"account for {policy.lockout_minutes} minutes."
+    )
+    assert any(expected in text for text in printed)
+    sources = "".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+    assert "policy.max_failures" in sources and "policy.lockout_minutes" in sources
+
+
+def test_every_code_cell_of_07_is_hidden_plumbing() -> None:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, cell.source
