@@ -321,7 +321,10 @@ class Diagnosis:
         if len(self.causes) == 1:
             return self.summary()
         ordinals = ("First", "Second", "Third", "Fourth", "Fifth")
-        parts = [f"There are {len(self.causes)} things to put right, in this order."]
+        if any(cause.possible for cause in self.causes):
+            parts = ["Here is what to put right and what to check, in this order."]
+        else:
+            parts = [f"There are {len(self.causes)} things to put right, in this order."]
         for number, cause in enumerate(self.causes):
             lead = ordinals[number] if number < len(ordinals) else f"Then ({number + 1})"
             if cause.possible:

@@ -368,6 +368,7 @@ def test_a_single_code_days_off_is_a_possible_clock_cause_with_its_odds(days):
     assert "Check the date and time the phone shows" in drift.fix
     assert "not a clock problem" not in diagnosis.read_out
     assert "Second, possibly: The phone's clock is wrong." in diagnosis.read_out
+    assert diagnosis.read_out.startswith("Here is what to put right and what to check")
     assert diagnosis.offset_steps is None  # the verdict itself rests on no match
     assert_no_secret_or_code(diagnosis, code)
 
