@@ -295,3 +295,18 @@ def test_lock_messages_always_say_until_when_and_what_to_do(enrolled, clock):
     locked = lock_by_passwords(enrolled)
     assert re.search(r"locked until \d{4}-\d\d-\d\d \d\d:\d\d UTC", str(locked))
     assert "try again in" in str(locked) and "Technical Support Agent" in str(locked)
+
+
+def test_a_lock_only_an_agent_ends_is_diagnosed_as_locked(enrolled, clock):
+    import json
+
+    from mfa_kit.diagnose import Verdict, diagnose_login
+
+    for _ in range(enrolled.policy.locks_until_agent):
+        locked = lock_by_passwords(enrolled)
+        if not math.isinf(locked.until):
+            clock.advance(locked.until - clock.now())
+    diagnosis = diagnose_login(enrolled, TRAINING_LOGIN, "123456")
+    assert diagnosis.verdict == Verdict.LOCKED
+    assert "locked until a Technical Support Agent unlocks it" in diagnosis.explanation
+    assert json.loads(json.dumps(diagnosis.as_dict(), allow_nan=False))["until"] is None
