@@ -310,3 +310,17 @@ def test_a_lock_only_an_agent_ends_is_diagnosed_as_locked(enrolled, clock):
     assert diagnosis.verdict == Verdict.LOCKED
     assert "locked until a Technical Support Agent unlocks it" in diagnosis.explanation
     assert json.loads(json.dumps(diagnosis.as_dict(), allow_nan=False))["until"] is None
+
+
+def test_the_readme_states_the_policys_lockout_numbers():
+    from .conftest import REPO
+
+    readme = " ".join((REPO / "README.md").read_text().split())
+    policy = DEFAULT_POLICY
+    timed = ", ".join(f"{m:g}" for m in policy.lock_schedule()[:-1])
+    assert f"{policy.max_failures} wrong passwords or codes in a row lock the account" in readme
+    assert f"({timed} minutes) and the {policy.locks_until_agent}th lasts until" in readme
+    assert f"{policy.lock_memory_hours} hours pass without one" in readme
+    assert f"at most {policy.max_guesses_per_day()} guesses a day" in readme
+    odds = policy.guess_odds_per_day() * 100_000
+    assert f"a chance of {odds:.2g} in 100,000 a day" in readme
