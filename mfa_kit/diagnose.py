@@ -347,7 +347,12 @@ class Diagnosis:
             "explanation": self.explanation,
             "fix": self.fix,
             "read_out": self.read_out,
-            "until": to_datetime(self.until).isoformat() if self.until is not None else None,
+            # None also for a lock that only an agent ends (infinity): it has no end time.
+            "until": (
+                to_datetime(self.until).isoformat()
+                if self.until is not None and self.until != float("inf")
+                else None
+            ),
         }
         if self.attempts is not None:
             data["attempts"] = self.attempts
