@@ -729,3 +729,16 @@ def test_the_notebook_states_its_measured_time_at_the_top(name: str) -> None:
     assert int(stated.group(1)) == minutes, "re-measure: the text changed"
     assert int(stated.group(3) or 0) == exercises
     assert 0 < int(stated.group(4)) <= 60
+
+
+@pytest.mark.parametrize("name", CONVERTED)
+def test_running_the_cells_after_a_finished_exercise_again_never_undoes_it(name: str) -> None:
+    solved = run(name, solved=True)
+    cells = code_cells(notebook(name))
+    last_check = max(
+        i for i, c in enumerate(cells) if any(t.startswith(CHECK_PREFIX) for t in tags(c))
+    )
+    for cell in cells[last_check + 2 :]:  # Shift+Enter through everything after the exercise
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(cell.source, f"{name}:{cell.id}", "exec"), solved.namespace)  # noqa: S102
+    assert "✘" not in click_every_check(solved)
