@@ -312,3 +312,15 @@ def test_progress_table_outside_a_workspace_says_so() -> None:
     table = ProgressTable(None, note="This copy is outside a course workspace")
     assert table.text == "This copy is outside a course workspace"
     assert table.refresh_button.layout.display == "none"
+
+
+@pytest.mark.parametrize("command", [["course", "init", "DIR"], ["lab", "--workspace", "DIR"]])
+def test_an_empty_trainee_name_is_one_line_and_makes_nothing(tmp_path: Path, command) -> None:
+    folder = tmp_path / "course"
+    args = [str(folder) if part == "DIR" else part for part in command]
+    if "lab" in args:
+        args.append("--no-browser")
+    refused = run_mfa_kit(*args, "--trainee", "   ")
+    assert refused.returncode == 2
+    assert refused.stderr.count("\n") == 1 and "--trainee needs a name" in refused.stderr
+    assert not folder.exists()

@@ -183,11 +183,10 @@ class ProgressTable:
         """Save my name: put it on the progress record (asked once: the field goes away)."""
         if self.progress is None:
             return
-        try:
-            self.progress.set_trainee(name)
-        except ValueError as problem:
-            self.name_message.value = message_html(str(problem), "error")
+        if not str(name).strip():
+            self.name_message.value = message_html("Type your name first.", "error")
             return
+        self.progress.set_trainee(name)
         self.name_message.value = message_html(f"Saved: {self.progress.trainee}.", "ok")
         self.refresh()
 
