@@ -271,13 +271,14 @@ def text_summary(r: Reproduction) -> str:
     if not r.code_checked:
         lines += ["", f"Note: {_not_checked_words()}"]
     lines += ["", "What the customer saw:", f"  {typed_line(r)}", *_indent(r.saw_text)]
+    lines.append(f"  {r.record_line()}")
     lines += ["", "Causes, in order:"]
     for number, cause in enumerate(r.causes, 1):
         mark = " (possible, to confirm)" if cause.possible else ""
-        found = f" [found {cause.found}]" if cause.found else ""
+        found = f" [{cause.found}]" if cause.found else ""
         lines.append(f"  {number}. {cause.verdict.name}: {cause.title}{mark}{found}")
         lines.append(f"     {cause.explanation}")
-    lines += ["", f"Diagnosis: {verdict_line(r.diagnosis)}"]
+    lines += ["", f"The diagnosis of the attempt: {verdict_line(r.diagnosis)}"]
     _, caption = picture_and_caption(r)
     lines += ["", "Time steps:", *([f"  {caption}"] if caption else []), f"  {r.picture_text}"]
     local = local_window_text(r)
@@ -331,7 +332,6 @@ figcaption{font-size:.95em;color:#333;margin-top:4px}.muted{color:#5a6470;font-s
 
 def html_page(r: Reproduction) -> str:
     """The report as one self-contained HTML page (no script, nothing fetched)."""
-    from .scenarios import verdict_line
 
     t, s = r.ticket, r.situation
     e = escape
@@ -342,7 +342,7 @@ def html_page(r: Reproduction) -> str:
         f"<title>Ticket {e(t.id)}: {e(r.verdict.name)}</title>",
         f"<style>{_STYLE}</style></head><body>",
         f"<h1>Ticket {e(t.id)}</h1>",
-        f'<p class="verdict">{e(verdict_line(r.diagnosis))}</p>',
+        f'<p class="verdict">{e(r.verdict_line())}</p>',
         f'<p class="{good}">{e(result_line(r))}</p>',
     ]
     if t.summary:
@@ -368,6 +368,7 @@ def html_page(r: Reproduction) -> str:
     parts.append(
         '<p class="muted">The login screen right after the customer\'s attempt, as it was then.</p>'
     )
+    parts.append(f"<p>{e(r.record_line())}</p>")
 
     parts.append("<h2>Causes, in order</h2><ol>")
     for cause in r.causes:
@@ -377,7 +378,7 @@ def html_page(r: Reproduction) -> str:
             if cause.possible and cause.odds
             else ""
         )
-        found = f" <span class='muted'>(found {e(cause.found)})</span>" if cause.found else ""
+        found = f" <span class='muted'>({e(cause.found)})</span>" if cause.found else ""
         parts.append(
             f"<li><b>{e(cause.verdict.name)}: {e(cause.title)}</b>{mark}{found}<br>"
             f"{e(cause.explanation)}{odds}</li>"

@@ -87,6 +87,10 @@ class Situation:
             self.typed_code,
             self.typed_at,
             symptom=self.ticket.symptom.value,
+            # The agent compares the phone's clock with the exact time; in the rebuilt
+            # situation that is the ticket's phone offset. It tells a slow phone from a
+            # code read late.
+            phone_offset_seconds=self.phone_clock.offset_seconds,
         )
 
     # the fix and the login that proves it
@@ -710,6 +714,7 @@ class Finding:
     odds: float | None = None
     found: str = ""
     """"" for a cause of the customer's own attempt; else the fix after which it showed."""
+    offset_seconds: int | None = None
 
     @property
     def title(self) -> str:
@@ -723,7 +728,7 @@ class Finding:
             "fix": self.fix,
             "possible": self.possible,
             "odds": self.odds,
-            "found": self.found or "in the customer's attempt",
+            "found": self.found or "found in the customer's attempt",
         }
 
 
@@ -738,6 +743,7 @@ def causes_of(diagnosis: Diagnosis, found: str = "") -> list[Finding]:
             bool(getattr(cause, "possible", False)),
             getattr(cause, "odds", None),
             found,
+            getattr(cause, "offset_seconds", None),
         )
         for cause in listed
     ]
@@ -816,10 +822,45 @@ class Reproduction:
     picture_text: str
     phone_shown_at: float
     """The phone's own time when the customer read the code (a fix may set it right)."""
+    record: Any = None
+    """The portal's own record of the customer's Security code attempt (a store Attempt:
+    outcome, which secret the code matched, signed offset; never the code), or None when
+    no code was asked for."""
+
+    def record_line(self) -> str:
+        """The portal's record of the attempt, in a sentence."""
+        a = self.record
+        if a is None:
+            return (
+                "The portal recorded no Security code attempt: it never asked for the code "
+                "(see what the customer saw)."
+            )
+        outcome = "accepted" if a.outcome == "ok" else f"refused ({a.outcome.replace('_', ' ')})"
+        if a.matched == "none" or a.offset_steps is None:
+            matched = "the code matched none of the account's setups near that time"
+        else:
+            seconds = a.offset_steps * self.policy.profile.period
+            matched = (
+                f"the code matched the {a.matched} setup at {a.offset_steps:+d} steps "
+                f"({seconds:+d} s)"
+            )
+        return f"The portal's record of this attempt: {outcome}; {matched}."
 
     @property
     def verdict(self) -> Verdict:
         return self.causes[0].verdict
+
+    def verdict_line(self) -> str:
+        """The reproduction's verdict on one line (the diagnosis's, unless the rebuilt
+        situation confirmed a cause the diagnosis could only call possible)."""
+        first = self.causes[0]
+        if first.verdict is self.diagnosis.verdict:
+            return verdict_line(self.diagnosis)
+        line = f"{first.verdict.name}: {first.title}"
+        if first.offset_seconds is not None:
+            steps = first.offset_seconds // self.policy.profile.period
+            line += f" ({steps:+d} steps, {first.offset_seconds:+d} s)"
+        return line
 
     @property
     def code_checked(self) -> bool:
@@ -837,7 +878,8 @@ class Reproduction:
 
     @property
     def findings(self) -> list[str]:
-        return [r.finding or f"{r.refused}" for r in self.rounds if r.finding or r.refused]
+        """What the fixes showed: each step the portal refused, each login still refused."""
+        return [text for r in self.rounds for text in (r.refused, r.finding) if text]
 
     def as_dict(self) -> dict[str, Any]:
         """The ticket's line of ``mfa-kit reproduce --json``."""
@@ -880,7 +922,8 @@ def reproduce(ticket: Ticket) -> Reproduction:
     diagnosis = s.diagnose()
     screen = s.attempt()
     saw_text, saw_html = screen.text, snapshot_html(screen.widget)
-    accepted = _with_mfa(screen)
+    record = _attempt_record(s)
+    accepted = record.outcome == "ok" if record is not None else _with_mfa(screen)
     if accepted:
         diagnosis = Diagnosis(
             Verdict.VALID_NOW,
@@ -890,7 +933,7 @@ def reproduce(ticket: Ticket) -> Reproduction:
             fix=ACCEPTED_FIX,
         )
     picture_svg, picture_text = time_steps(diagnosis, s.typed_at, policy)
-    causes = causes_of(diagnosis)
+    causes = _confirmed_first(causes_of(diagnosis), s.phone_clock.offset_seconds, policy)
     rounds: list[FixRound] = []
     logged_in = accepted
     if not accepted:
@@ -907,7 +950,7 @@ def reproduce(ticket: Ticket) -> Reproduction:
                 break
             later = round_.evidence
             if later is not None:
-                found = f"after {FIX_NAMES.get(cause, cause.name)}"
+                found = f"found after {FIX_NAMES.get(cause, cause.name)}"
                 known = {c.verdict for c in causes}
                 causes += [c for c in causes_of(later, found) if c.verdict not in known]
     outcome = screen.text if not accepted else saw_text
@@ -927,7 +970,59 @@ def reproduce(ticket: Ticket) -> Reproduction:
         picture_svg,
         picture_text,
         phone_shown_at,
+        record,
     )
+
+
+CONFIRMED_BY_THE_PHONE = "confirmed by the rebuilt phone's clock"
+
+
+def _confirmed_first(
+    causes: list[Finding], phone_offset: float, policy: SecurityPolicy
+) -> list[Finding]:
+    """A possible clock cause that the phone's clock confirms (what the agent checks: the
+    phone's date and time against the exact time) is a cause, and the one to act on first:
+    the rest of the list is what it would be if the clock were right."""
+    period = policy.profile.period
+    for index, cause in enumerate(causes):
+        if (
+            cause.possible
+            and cause.verdict in (Verdict.CLOCK_DRIFT, Verdict.TIME_ZONE)
+            and cause.offset_seconds is not None
+            and phone_offset
+            and abs(phone_offset - cause.offset_seconds) <= period
+        ):
+            from .diagnose import describe_duration
+
+            direction = "ahead of" if cause.offset_seconds > 0 else "behind"
+            explanation = (
+                f"The phone's clock is about {describe_duration(cause.offset_seconds)} "
+                f"{direction} the real time (the rebuilt phone shows it), and the code is the "
+                "account's code at exactly that offset. The app works its codes out from the "
+                "phone's clock, so they no longer line up with the portal's."
+            )
+            confirmed = replace(
+                cause,
+                explanation=explanation,
+                fix=cause.verdict.fix,
+                possible=False,
+                odds=None,
+                found=CONFIRMED_BY_THE_PHONE,
+            )
+            rest = [
+                c for c in causes[:index] + causes[index + 1 :] if c.verdict is not Verdict.NO_MATCH
+            ]
+            return [confirmed, *rest]
+    return causes
+
+
+def _attempt_record(s: Situation) -> Any:
+    """The portal's record of the Security code attempt just replayed, if it made one."""
+    account = s.portal.store.account(s.login)
+    if account is None:
+        return None
+    attempts = s.portal.store.attempts(account.login, since=s.typed_at)
+    return next((a for a in reversed(attempts) if a.event == "security_code"), None)
 
 
 def _with_mfa(screen: Any) -> bool:
@@ -957,7 +1052,9 @@ def _fix_and_log_in(s: Situation, screen: Any, cause: Verdict) -> FixRound:
         round_.outcome = screen.text
         return round_
     # Evidence first again: what the portal makes of this code before it is typed.
-    evidence = diagnose_login(s.portal, s.login, code, s.clock.now())
+    evidence = diagnose_login(
+        s.portal, s.login, code, s.clock.now(), phone_offset_seconds=s.phone_clock.offset_seconds
+    )
     screen.log_in(s.login, TRAINING_PASSWORD)
     asked = screen.stage == SECURITY_CODE
     if asked:

@@ -518,6 +518,10 @@ def _ticket_id(value: Any) -> str:
 
 def _login(field: str, value: Any) -> str:
     text = _text(field, value)
+    from .names import MAX_LOGIN_LENGTH  # the portal's own rule
+
+    if len(text) > MAX_LOGIN_LENGTH:
+        raise TicketError(f"{field} must be at most {MAX_LOGIN_LENGTH} characters")
     if not _LOGIN.match(text):
         raise TicketError(f"{field} {value!r} must be a Login Name without spaces or colons")
     return text

@@ -19,7 +19,7 @@ from mfa_kit.cli.reproduce import DIAGNOSIS_TAG, read_diagnosis, read_reproducti
 from mfa_kit.diagnose import Verdict
 from mfa_kit.errors import CodeAlreadyUsed, CodeExpired, InvalidCode
 from mfa_kit.otp import ISSUER, format_code
-from mfa_kit.report import REPORT_LIMIT_BYTES, html_page, text_summary
+from mfa_kit.report import REPORT_LIMIT_BYTES, html_page, report_notebook, text_summary
 from mfa_kit.scenarios import (
     CATALOGUE,
     FIXES,
@@ -400,7 +400,7 @@ def test_a_second_cause_behind_the_first_is_found_and_fixed_never_an_assertion(c
     assert "still refused: CLOCK_DRIFT: The phone's clock is wrong (+10 steps, +300 s)" in finding
     text = text_summary(r)
     assert "1. " + first.name in text and "2. CLOCK_DRIFT" in text
-    assert "[found after" in text
+    assert "Read this to the customer:\n  1. " in text and "\n  2. On the phone, turn on" in text
 
 
 def test_a_fix_the_portal_refuses_is_a_finding_in_the_report(monkeypatch):
@@ -508,6 +508,11 @@ def test_a_batch_prints_one_json_object_per_ticket(tmp_path, capsys):
         }
     locked = next(line for line in lines if line["id"] == "T-1048")
     assert [c["verdict"] for c in locked["causes"]] == ["LOCKED", "CLOCK_DRIFT"]
+    assert locked["findings"] == [
+        "After Unlock, the code is still refused: CLOCK_DRIFT: The phone's clock is wrong (+10 "
+        "steps, +300 s). The phone's clock is about 5 minutes ahead of the real time. The app "
+        "works its codes out from that clock, so they no longer line up with the portal's."
+    ]
     assert captured.err == ""
 
 
@@ -650,3 +655,60 @@ def test_the_command_reproduces_one_ticket_in_a_fresh_process(tmp_path):
         "VALID_NOW",
     )
     assert result.stderr == ""
+
+
+def test_a_phone_days_off_is_confirmed_by_its_clock_and_the_reset_is_never_tried():
+    # One code matching 3 days away could be chance (the diagnosis says possible); the
+    # rebuilt phone's clock is that far off, which is what an agent checks to confirm it.
+    r = reproduce_ticket(example(id="D", phone_clock_offset_seconds=3 * 86400))
+    assert r.diagnosis.verdict is Verdict.NO_MATCH
+    assert [c.verdict for c in r.diagnosis.causes][:2] == [Verdict.NO_MATCH, Verdict.CLOCK_DRIFT]
+    assert r.diagnosis.causes[1].possible
+    assert [c.verdict for c in r.causes] == [Verdict.CLOCK_DRIFT]
+    assert r.causes[0].found == "confirmed by the rebuilt phone's clock"
+    assert not r.causes[0].possible and "about 3 days ahead of" in r.causes[0].explanation
+    assert r.verdict_line() == "CLOCK_DRIFT: The phone's clock is wrong (+8640 steps, +259200 s)"
+    assert [round_.cause for round_ in r.rounds] == [Verdict.CLOCK_DRIFT] and r.logged_in
+
+
+def test_the_portals_record_of_the_attempt_is_in_the_report():
+    r = reproduce_ticket(CATALOGUE[Verdict.CLOCK_DRIFT])
+    assert (r.record.outcome, r.record.matched, r.record.offset_steps) == (
+        "invalid_code",
+        "active",
+        5,
+    )
+    assert r.record_line() == (
+        "The portal's record of this attempt: refused (invalid code); the code matched the "
+        "active setup at +5 steps (+150 s)."
+    )
+    locked = reproduce_ticket(CATALOGUE[Verdict.LOCKED])
+    assert locked.record is None  # the lock refused the password step: no code was asked
+    assert "never asked for the code" in text_summary(locked)
+
+
+def test_the_largest_ticket_allowed_still_makes_a_report_under_100_kb():
+    r = reproduce_ticket(
+        example(
+            id="L" * 64,
+            login="a" * 64,
+            other_account="b" * 64,
+            summary="<&>\"' " * 333,
+            reported_code="<&>" * 10,
+            training=False,
+            customer_timezone="America/Argentina/Buenos_Aires",
+        )
+    )
+    assert r.verdict is Verdict.MALFORMED
+    for rendering in (html_page(r), text_summary(r), json.dumps(report_notebook(r))):
+        assert len(rendering.encode("utf-8")) < REPORT_LIMIT_BYTES
+    assert "<&>" not in html_page(r)  # what the customer typed is shown, never run
+
+
+def test_after_the_reproduction_a_trainee_can_log_in_once_the_next_code_shows():
+    # Notebook 08 ends with live screens on the fixed portal: the code the fix used is
+    # refused as used; the next one logs in.
+    r = reproduce_ticket(CATALOGUE[Verdict.CLOCK_DRIFT])
+    s = r.situation
+    assert s.wait_for_a_new_code() == 30
+    assert s.log_in().stage == "logged_in"

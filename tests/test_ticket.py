@@ -160,6 +160,7 @@ def test_each_missing_required_field_is_named(name):
         ({"agent_reset": "yes please"}, "agent_reset must be true or false"),
         ({"login": "jordan lee"}, "login 'jordan lee' must be a Login Name without spaces"),
         ({"login": "a:b"}, "login 'a:b' must be a Login Name without spaces or colons"),
+        ({"login": "a" * 65}, "login must be at most 64 characters"),
         ({"id": "../etc/passwd"}, "id '../etc/passwd' must be 1-64 letters, digits"),
         ({"id": True}, "id True must be 1-64 letters"),
         ({"expected_verdict": "BROKEN"}, "expected_verdict 'BROKEN' is not one of VALID_NOW"),

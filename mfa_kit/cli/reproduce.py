@@ -124,7 +124,7 @@ def _targets(output: str | None, tickets: list[tuple[str, Ticket]]) -> dict[str,
 def _one(name: str, ticket: Ticket, target: Path, args: argparse.Namespace) -> int:
     """Work one ticket, write its report; the exit status it earns. Never a traceback."""
     from ..report import html_page, report_notebook, text_summary
-    from ..scenarios import reproduce, verdict_line
+    from ..scenarios import reproduce
 
     try:
         r = reproduce(ticket)
@@ -158,7 +158,7 @@ def _one(name: str, ticket: Ticket, target: Path, args: argparse.Namespace) -> i
         if args.html:
             print(f"HTML report: {target.with_suffix('.html')}")
         print(f"Summary: {target.with_suffix('.txt')}")
-        print(f"Verdict: {verdict_line(r.diagnosis)}")
+        print(f"Verdict: {r.verdict_line()}")
     sys.stdout.flush()
     if r.expected_matches is False:
         sys.stderr.write(

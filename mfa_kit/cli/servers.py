@@ -129,21 +129,41 @@ def _running_as_root() -> bool:
 
 
 def demo_argv(port: int | None = None, open_browser: bool = True) -> list[str]:
-    """The voila command line: the demo notebook, loopback only, no code, no tracebacks."""
+    """The voila command line: the demo notebook, loopback only, no code, no tracebacks,
+    a token, and a bounded set of kernels (see mfa_kit.demo_server)."""
+    from .. import demo_server
+
     number, retries = _port(port, DEFAULT_DEMO_PORT)
     demo = notebook_path(DEMO_NOTEBOOK)
+    try:
+        idle = demo_server.idle_seconds()
+    except ValueError as problem:
+        raise UsageError(str(problem)) from None
     return [
         str(demo),
         f"--Voila.ip={LOOPBACK}",
         f"--Voila.port={number}",
         f"--Voila.port_retries={retries}",
         f"--Voila.open_browser={open_browser}",
+        # Only whoever started the demo drives it: the URL it prints carries a fresh token
+        # ($JUPYTER_TOKEN if set), and the token cannot be swapped for a saved password.
+        "--Voila.auto_token=True",
+        "--PasswordIdentityProvider.allow_password_change=False",
         f"--VoilaConfiguration.template={DEMO_TEMPLATE}",
         "--VoilaConfiguration.strip_sources=True",
         # A customer never sees a Python traceback, whatever goes wrong.
         "--VoilaConfiguration.show_tracebacks=False",
         # Keep a kernel that has already run the demo: a reload of the page shows it at once.
         "--VoilaConfiguration.preheat_kernel=True",
+        f"--VoilaConfiguration.default_pool_size={demo_server.WARM_KERNELS}",
+        # Every kernel starts through this class, which never runs more than MAX_KERNELS.
+        "--VoilaConfiguration.multi_kernel_manager_class="
+        f"{demo_server.BoundedKernelManager.__module__}.BoundedKernelManager",
+        # A kernel no page is connected to (a page that was fetched and never opened, a
+        # browser that crashed) is shut down once idle; an open page keeps its kernel.
+        f"--MappingKernelManager.cull_idle_timeout={idle}",
+        f"--MappingKernelManager.cull_interval={max(1, min(idle, 10))}",
+        "--MappingKernelManager.cull_connected=False",
     ]
 
 
@@ -215,6 +235,6 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _launch_voila(argv: Sequence[str]) -> None:
-    from voila.app import Voila
+    from ..demo_server import DemoVoila
 
-    Voila.launch_instance(argv=list(argv))
+    DemoVoila.launch_instance(argv=list(argv))
