@@ -212,7 +212,9 @@ def _lab(args: argparse.Namespace) -> int:
     import sys
 
     from ..workspace import default_workspace
+    from .course_commands import require_name
 
+    require_name(args.trainee)
     folder = Path(args.workspace).expanduser() if args.workspace else default_workspace()
     workspace, added = prepare_workspace(folder, args.trainee, ask=sys.stdin.isatty())
     if added:
