@@ -41,11 +41,12 @@ classroom: $(STAMP) $(PROXY)
 # Re-run every notebook top to bottom and store it the way strict nbval compares it: outputs
 # kept, cell tags kept, volatile metadata (widget state, timings, versions) dropped.
 notebooks: $(STAMP)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	MFA_KIT_SOLVED=1 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ClearMetadataPreprocessor.enabled=True \
 		--ClearMetadataPreprocessor.preserve_nb_metadata_mask=kernelspec \
 		--ClearMetadataPreprocessor.preserve_nb_metadata_mask=title \
 		--ClearMetadataPreprocessor.preserve_cell_metadata_mask=tags \
+		--ClearMetadataPreprocessor.preserve_cell_metadata_mask=jupyter \
 		notebooks/*.ipynb
 
 bench: $(STAMP) $(PROXY)

@@ -270,7 +270,7 @@ def _picker(options: Sequence[tuple[str, Any]], css_class: str) -> Any:
 
     picker = w.Dropdown(
         options=[(NOT_PICKED, None), *options],
-        value=None,
+        index=0,
         layout=w.Layout(width="640px"),
     )
     picker.add_class(css_class)

@@ -95,8 +95,19 @@ class Authenticator:
         self.entries.append(entry)
         return entry
 
+    def delete(self, entry: Entry) -> None:
+        """Edit → Delete: take ``entry`` off the phone. The portal is not told: deleting the
+        entry in use leaves the phone without the codes the portal asks for."""
+        # By identity: two entries scanned from the same QR code are equal but distinct.
+        for index, held in enumerate(self.entries):
+            if held is entry:
+                del self.entries[index]
+                return
+        raise ValueError(f"{entry.name} is not on this phone")
+
     def remove(self, entry: Entry) -> None:
-        self.entries.remove(entry)
+        """The same as :meth:`delete`."""
+        self.delete(entry)
 
     def find(self, account: str, issuer: str = ISSUER) -> list[Entry]:
         return [e for e in self.entries if e.account == account and e.issuer == issuer]

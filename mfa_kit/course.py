@@ -25,7 +25,10 @@ from .training import (
 )
 
 if TYPE_CHECKING:
+    from .checks import CheckResult
+    from .progress import Progress
     from .screens.agent import AgentConsole
+    from .screens.check import CheckMyWork
     from .screens.login import LoginScreen
     from .screens.phone import Camera, PhoneScreen
     from .screens.profile import ProfileScreen
@@ -105,6 +108,15 @@ EXPECTABLE = tuple(_EXPECTATIONS)
 """The facts a check cell can expect about an account."""
 
 
+def _practice_portal_path() -> str | None:
+    """Own phone: the workspace's practice portal when the kernel runs in a workspace, else the
+    embedded practice portal file (None lets the store choose it)."""
+    from .workspace import PRACTICE_PORTAL, current_workspace
+
+    folder = current_workspace()
+    return str(folder / PRACTICE_PORTAL) if folder is not None else None
+
+
 def _observed(status: AccountStatus, name: str) -> object:
     return status.locked_until is not None if name == "locked" else getattr(status, name)
 
@@ -125,14 +137,21 @@ class Course:
     display_name = TRAINING_DISPLAY_NAME
 
     def __init__(
-        self, mode: Mode = Mode.SIMULATED_PHONE, store: Store | str | None | object = _DEFAULT
+        self,
+        mode: Mode = Mode.SIMULATED_PHONE,
+        store: Store | str | None | object = _DEFAULT,
+        *,
+        notebook: str = "",
     ) -> None:
         if store is _DEFAULT:
             # Simulated runs start from nothing every time; with a real phone the practice
-            # portal lives in the embedded SQLite file, so what was set up in one notebook
-            # (the entry on the trainee's phone) still works in the next.
-            store = MEMORY if mode is Mode.SIMULATED_PHONE else None
+            # portal lives in a SQLite file (the workspace's own, or the embedded one), so what
+            # was set up in one notebook (the entry on the trainee's phone) still works in the
+            # next.
+            store = MEMORY if mode is Mode.SIMULATED_PHONE else _practice_portal_path()
         self.mode = mode
+        self.notebook = notebook
+        self._progress: tuple[Progress | None, str] | None = None
         self.clock: Clock
         self.secret_factory: Callable[[], str]
         if mode is Mode.SIMULATED_PHONE:
@@ -149,6 +168,39 @@ class Course:
     @property
     def simulated(self) -> bool:
         return self.mode is Mode.SIMULATED_PHONE
+
+    @property
+    def solved(self) -> bool:
+        """The tests' solved run (``MFA_KIT_SOLVED=1``, simulated phone): the solved-only cells
+        do the exercises. Never true in a trainee's copy by default."""
+        from .workspace import solved_run
+
+        return self.simulated and solved_run()
+
+    @property
+    def progress(self) -> Progress | None:
+        """Where Check my work records results (see :func:`mfa_kit.workspace.kernel_progress`)."""
+        return self._progress_and_note()[0]
+
+    @property
+    def progress_note(self) -> str:
+        """One line saying where results are recorded."""
+        return self._progress_and_note()[1]
+
+    def _progress_and_note(self) -> tuple[Progress | None, str]:
+        if self._progress is None:
+            from .workspace import kernel_progress
+
+            self._progress = kernel_progress()
+        return self._progress
+
+    def check_my_work(
+        self, check: str, judge: Callable[[], CheckResult], *, solution: str = ""
+    ) -> CheckMyWork:
+        """The Check my work box of this notebook's exercise ``check``."""
+        from .screens.check import CheckMyWork
+
+        return CheckMyWork(self.notebook, check, judge, self.progress, solution=solution)
 
     def describe(self) -> str:
         """One paragraph saying which mode is on and what that means for the trainee."""
@@ -249,6 +301,14 @@ class Course:
         from .screens.phone import PhoneScreen
 
         return PhoneScreen(self.require_phone(), camera)
+
+    def snapshot(self, screen: ProfileScreen, *, page: str = "profile") -> ProfileScreen:
+        """A screen shown to explain one moment: ``page`` opened on a screen object of its own,
+        which no later cell touches, so it keeps showing that moment (a live screen for the
+        trainee to act on is a different object)."""
+        if page == "profile":
+            screen.open_profile()
+        return screen
 
     # check cells
 

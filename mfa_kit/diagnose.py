@@ -260,6 +260,8 @@ class Diagnosis:
     ambiguous: more than one time step in the window matched; the nearest was chosen.
     until: for LOCKED, the Unix time the lock ends.
     attempts: in a diagnosis from the portal's record, the attempts it rests on.
+    consistent_offset_steps: the offset two or more of those refused attempts agree on
+        (within one step), the strongest evidence of where the phone's clock is.
     """
 
     verdict: Verdict
@@ -271,6 +273,8 @@ class Diagnosis:
     until: float | None = None
     causes: list[Cause] = field(default_factory=list)
     attempts: list[dict[str, Any]] | None = None
+    consistent_offset_steps: int | None = None
+    consistent_offset_seconds: int | None = None
 
     def __post_init__(self) -> None:
         if not self.causes:
@@ -343,6 +347,8 @@ class Diagnosis:
         }
         if self.attempts is not None:
             data["attempts"] = self.attempts
+            data["consistent_offset_steps"] = self.consistent_offset_steps
+            data["consistent_offset_seconds"] = self.consistent_offset_seconds
         return data
 
     def summary(self) -> str:
@@ -915,50 +921,297 @@ def _locked(account: Account, at: float, policy: SecurityPolicy) -> Cause | None
     )
 
 
+RECENT = timedelta(hours=24)
+"""How far back ``diagnose --login`` without a code reads the portal's record by default."""
+
+SAME_ATTEMPT_SECONDS = 60
+"""A recorded attempt this close to the time given with a code is taken to be that attempt."""
+
+
 def diagnose_login(
     portal: Portal,
     login: str,
-    code: str,
+    code: str | None,
     at: float | None = None,
     *,
     symptom: str | None = None,
     window: timedelta = DEFAULT_WINDOW,
     next_code: str | None = None,
     phone_offset_seconds: float | None = None,
+    since: float | None = None,
 ) -> Diagnosis:
     """Why ``login`` could not log in with ``code`` typed at ``at`` (portal mode).
 
     Checks in the order an agent would: lock, Log in with Google (``symptom`` mentions
     "google"), MFA not enabled, malformed code, replay on the active secret, the pending
-    secret, the previous secret, other accounts' secrets, then the clock analysis of
+    secret, the previous secret, the company's other accounts, then the clock analysis of
     :func:`diagnose_code`. A code at or before the last accepted step is a replay even when
     it has also expired; another setup wins over the active one only when it matches nearer
     to now (ties go in the order listed). A lock and Log in with Google come first among
     the causes, the code's own cause after them. ``next_code`` and ``phone_offset_seconds``
-    are as for :func:`diagnose_code`. The Login Name is matched whatever its case. Only
-    reads the portal: nothing is written, not even the audit trail. Raises AccountNotFound
-    for an unknown login (naming a near miss).
+    are as for :func:`diagnose_code`.
+
+    The portal's record of attempts (``Store.attempts``) is the evidence: the attempt is
+    judged against the state of that moment (the steps accepted before it, a lock in force
+    then), never against what happened later, and several refusals at one offset settle a
+    clock. Without a ``code``, the attempts since ``since`` (default: the day before ``at``)
+    are explained, and ``Diagnosis.attempts`` lists them.
+
+    The Login Name is matched whatever its case. Only reads the portal: nothing is written,
+    not even the audit trail. Raises AccountNotFound for an unknown login (naming a near
+    miss).
     """
     account = find_account(portal, login)
     at = portal.clock.now() if at is None else to_unix(at)
     policy = portal.policy
+    record = portal.store.attempts(
+        account.login, since if since is not None else at - RECENT.total_seconds()
+    )
+    if code is None:
+        return _from_the_record(portal, account, at, record, symptom=symptom)
+    if record:
+        # The state when the code was typed: steps accepted before it, not after.
+        account = replace(account, last_step=_last_step_before(record, at, policy))
+    same = _recorded_attempt(record, at, account, code, policy)
 
     # What stands in front of the code comes first: the customer acts on it first.
+    front = _front_causes(portal, account, at, symptom)
+    if same is not None and same.matched != "none":
+        settled = _settled(record, same, policy, phone_offset_seconds)
+        behind = _judge_attempt(same, account, policy, settled=settled, typed=code)
+    else:
+        behind = _code_diagnosis(
+            portal,
+            account,
+            code,
+            at,
+            window,
+            next_code=next_code,
+            phone_offset=phone_offset_seconds,
+        )
+    return _behind(front, behind, account)
+
+
+def _behind(front: list[Cause], behind: Diagnosis, account: Account) -> Diagnosis:
+    """The front causes (lock, Log in with Google), then the code's own."""
+    if not front:
+        return behind
+    causes = front + [c for c in behind.causes if c.verdict is not Verdict.VALID_NOW]
+    locked = front[0].verdict is Verdict.LOCKED
+    return Diagnosis.of(
+        causes,
+        ambiguous=behind.ambiguous,
+        until=account.locked_until if locked else None,
+        attempts=behind.attempts,
+    )
+
+
+def _front_causes(portal: Portal, account: Account, at: float, symptom: str | None) -> list[Cause]:
     front: list[Cause] = []
-    locked = _locked(account, at, policy)
-    if locked:
+    locked = _locked(account, at, portal.policy)
+    if locked and _lock_began_by(portal, account, at):
         front.append(locked)
     if symptom and GOOGLE_SYMPTOM in symptom.lower():
         front.append(Cause(Verdict.GOOGLE_LOGIN))
-    behind = _code_diagnosis(
-        portal, account, code, at, window, next_code=next_code, phone_offset=phone_offset_seconds
+    return front
+
+
+def _lock_began_by(portal: Portal, account: Account, at: float) -> bool:
+    """The lock in force now had already begun at ``at`` (a later lock says nothing about an
+    earlier attempt). Without any lock in the audit trail the stored lock is taken as is."""
+    began = [e.at for e in portal.store.audit(account.login) if e.event == "account_locked"]
+    return not began or max(began) <= at
+
+
+def _last_step_before(record: list[Any], at: float, policy: SecurityPolicy) -> int | None:
+    """The newest time step the portal had accepted before ``at``, from its record."""
+    period = policy.profile.period
+    steps = [
+        int(a.at // period) + a.offset_steps
+        for a in record
+        if a.outcome == "ok" and a.offset_steps is not None and a.at <= at
+    ]
+    return max(steps) if steps else None
+
+
+def _recorded_attempt(
+    record: list[Any], at: float, account: Account, code: str, policy: SecurityPolicy
+) -> Any | None:
+    """The refused attempt the portal recorded for this code at about ``at``, if any: one
+    within SAME_ATTEMPT_SECONDS whose recorded match the code really has (on a secret the
+    account still knows, at the recorded offset), or a malformed one for a malformed code."""
+    profile = policy.profile
+    try:
+        typed: str | None = normalise_code(code, profile.digits)
+    except MalformedCode:
+        typed = None
+    near = sorted(
+        (a for a in record if a.outcome != "ok" and abs(a.at - at) <= SAME_ATTEMPT_SECONDS),
+        key=lambda a: abs(a.at - at),
     )
-    causes = front + [c for c in behind.causes if not (front and c.verdict is Verdict.VALID_NOW)]
-    if not front:
-        return behind
-    return Diagnosis.of(
-        causes, ambiguous=behind.ambiguous, until=account.locked_until if locked else None
-    )
+    secrets = [s for s in (account.secret, account.pending_secret, account.previous_secret) if s]
+    for attempt in near:
+        if typed is None:
+            if attempt.outcome == "malformed_code":
+                return attempt
+            continue
+        if attempt.offset_steps is None:
+            continue
+        step = int(attempt.at // profile.period) + attempt.offset_steps
+        key_codes = (hotp(decode_secret(secret), step, profile) for secret in secrets)
+        if any(hmac.compare_digest(made, typed) for made in key_codes):
+            return attempt
+    return None
+
+
+def _own_secret(attempt: Any) -> str:
+    """The secret an attempt was meant for: the pending one at Save, else the active one."""
+    return "pending" if attempt.event == "security_settings_saved" else "active"
+
+
+def _settled(
+    record: list[Any], attempt: Any, policy: SecurityPolicy, phone_offset: float | None
+) -> str | None:
+    """Slow phone or late read, from the evidence: several refusals at one offset settle a
+    clock; an accepted code near offset 0 within the hour around it says the clock is right."""
+    period = policy.profile.period
+    if attempt.offset_steps is None:
+        return None
+    by_phone = _settled_by_the_phone(attempt.offset_steps, phone_offset, period)
+    if by_phone:
+        return by_phone
+    same = [
+        a
+        for a in record
+        if a.outcome != "ok"
+        and a.matched == attempt.matched
+        and a.offset_steps is not None
+        and abs(a.offset_steps - attempt.offset_steps) <= 1
+    ]
+    if len(same) >= 2:
+        return "drift"
+    right = [
+        a
+        for a in record
+        if a.outcome == "ok"
+        and a.offset_steps is not None
+        and abs(a.offset_steps) <= policy.window_steps
+        and abs(a.at - attempt.at) <= 3600
+    ]
+    return "late" if right else None
+
+
+def _judge_attempt(
+    attempt: Any,
+    account: Account,
+    policy: SecurityPolicy,
+    *,
+    settled: str | None,
+    typed: str | None = None,
+) -> Diagnosis:
+    """One recorded attempt's causes, from what the portal saw then."""
+    profile = policy.profile
+    if attempt.outcome == "malformed_code":
+        return _malformed(typed, profile)
+    offset = attempt.offset_steps
+    if attempt.outcome == "reused_code" and offset is not None:
+        return _from_offsets(Verdict.REUSED_CODE, [offset], profile.period)
+    if attempt.matched == "none" or offset is None:
+        return Diagnosis(
+            Verdict.NO_MATCH,
+            explanation=(
+                "The portal's record shows the code matched none of this account's setups "
+                "within a day either side of when it was typed: it was misread, or it comes "
+                "from an entry for something else (another account's, perhaps)."
+            ),
+        )
+    if attempt.matched == _own_secret(attempt):
+        return _classify([offset], profile, policy, settled=settled)
+    verdict = {
+        "pending": Verdict.PENDING_NOT_SAVED,
+        "previous": Verdict.PREVIOUS_SECRET,
+        "active": Verdict.REUSED_CODE,  # a Save with the code of the setup already in force
+    }[attempt.matched]
+    chance = expected_chance_matches(1, 2 * policy.attempt_search_steps + 1, profile.digits)
+    return _another_setup(verdict, [offset], chance, profile, policy)
+
+
+def attempt_as_dict(attempt: Any, period: int) -> dict[str, Any]:
+    """A recorded attempt for JSON: ``at`` (ISO 8601), ``event``, ``outcome``, ``matched``,
+    ``offset_steps`` and ``offset_seconds`` (never a code: the portal keeps none)."""
+    return {
+        "at": to_datetime(attempt.at).isoformat(),
+        "event": attempt.event,
+        "outcome": attempt.outcome,
+        "matched": attempt.matched,
+        "offset_steps": attempt.offset_steps,
+        "offset_seconds": None if attempt.offset_steps is None else attempt.offset_steps * period,
+    }
+
+
+def consistent_offset(record: list[Any], policy: SecurityPolicy) -> int | None:
+    """The offset (steps) most refused attempts agree on within one step, if two or more do."""
+    offsets = [
+        a.offset_steps
+        for a in record
+        if a.outcome != "ok"
+        and a.matched == _own_secret(a)
+        and a.offset_steps is not None
+        and abs(a.offset_steps) > policy.window_steps
+    ]
+    best: list[int] = []
+    for centre in offsets:
+        near = [o for o in offsets if abs(o - centre) <= 1]
+        if len(near) > len(best):
+            best = near
+    if len(best) < 2:
+        return None
+    return sorted(best)[len(best) // 2]
+
+
+def _from_the_record(
+    portal: Portal, account: Account, at: float, record: list[Any], *, symptom: str | None
+) -> Diagnosis:
+    """The recent attempts explained: the latest refusal's causes, settled by the others."""
+    policy = portal.policy
+    period = policy.profile.period
+    listed = [attempt_as_dict(a, period) for a in record]
+    front = _front_causes(portal, account, at, symptom)
+    refused = [a for a in record if a.outcome != "ok"]
+    if not account.mfa_enabled:
+        behind = Diagnosis(Verdict.MFA_NOT_ENABLED)
+    elif not record:
+        behind = Diagnosis(
+            Verdict.NO_MATCH,
+            explanation=(
+                "The portal has recorded no Security code or Passcode attempt for this "
+                "account in the time looked at, so there is nothing to explain yet."
+            ),
+            fix=(
+                "Ask the customer to type the code the app shows now and click Submit, then "
+                "diagnose again (or give the code they typed)."
+            ),
+        )
+    elif not refused:
+        behind = Diagnosis(
+            Verdict.VALID_NOW,
+            explanation="Every attempt recorded in the time looked at was accepted.",
+        )
+    else:
+        last = refused[-1]
+        settled = _settled(record, last, policy, None)
+        behind = _judge_attempt(last, account, policy, settled=settled)
+    agreed = consistent_offset(record, policy)
+    diagnosis = _behind(front, behind, account)
+    evidence: dict[str, Any] = {"attempts": listed}
+    if agreed is not None:
+        evidence.update(
+            consistent_offset_steps=agreed,
+            consistent_offset_seconds=agreed * period,
+            offset_steps=agreed,
+            offset_seconds=agreed * period,
+        )
+    return replace(diagnosis, **evidence)
 
 
 def _code_diagnosis(

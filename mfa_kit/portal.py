@@ -883,6 +883,12 @@ def _text(
     what = what or parameter.replace("_", " ")
     if len(value) > limit:
         raise errors.InvalidInput(f"The {what} is too long: at most {shown or limit} characters.")
+    if "\x00" in value:
+        # No keyboard types NUL, and scrypt's HMAC pads keys with NUL bytes, so "pw" and
+        # "pw\0" would be the same password.
+        raise errors.InvalidInput(
+            f"The {what} contains a character that cannot be typed. Type it again."
+        )
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

@@ -11,7 +11,10 @@ from .policy import DEFAULT_POLICY, SecurityPolicy
 SHOWN_EACH_SIDE = 4
 """Steps drawn either side of now; an offset beyond them gets a box of its own past a gap."""
 
-_CELL, _HEIGHT, _GAP, _MARGIN, _TOP = 58, 42, 34, 8, 34
+_CELL, _HEIGHT, _GAP, _MARGIN, _TOP = 52, 42, 26, 8, 46
+_CAPTION_SIZE, _CAPTION_LINE = 12, 16
+_CAPTION_CHAR = 0.62
+"""A generous width of one caption character, in font sizes (Helvetica averages about 0.5)."""
 _ACCEPTED, _EXPIRED, _OTHER = "#d6f0dc", "#fbe9c8", "#eef1f4"
 _MARK = "#c0392b"
 _FONT = "font-family: Helvetica, Arial, sans-serif"
@@ -29,6 +32,14 @@ def _fill(offset: int, policy: SecurityPolicy) -> str:
     return _OTHER
 
 
+def caption_lines(period: int, at: float) -> list[str]:
+    """The picture's caption, one short line each (a long single line was cut off)."""
+    return [
+        f"Time steps of {period} s around {_clock(to_unix(at))} UTC, when the code was typed.",
+        "Green: accepted now (each code once). Amber: refused as expired.",
+    ]
+
+
 def step_window_svg(
     offset_steps: int | None, at: float, *, policy: SecurityPolicy = DEFAULT_POLICY
 ) -> str:
@@ -40,24 +51,38 @@ def step_window_svg(
     reach = SHOWN_EACH_SIDE
     if offset_steps is not None and abs(offset_steps) == SHOWN_EACH_SIDE + 1:
         reach += 1  # one step past the strip: draw it in line rather than past a gap
-    x = _MARGIN + _CELL + _GAP
+    far = offset_steps is not None and abs(offset_steps) > reach
+    # Room for a far step's own box only on its side, so the picture stays narrow enough
+    # for a notebook column beside JupyterLab's file browser.
+    x = _MARGIN + (_CELL + _GAP if far and offset_steps < 0 else 0)  # type: ignore[operator]
+    strip_left = x
     for offset in range(-reach, reach + 1):
         slots.append((x, offset))
         x += _CELL
-    width = x + _GAP + _CELL + _MARGIN
-    far = offset_steps is not None and abs(offset_steps) > reach
+    strip_right = x
     if far:
         side_x = _MARGIN if offset_steps < 0 else x + _GAP  # type: ignore[operator]
         slots.append((side_x, offset_steps))  # type: ignore[arg-type]
+        if offset_steps > 0:  # type: ignore[operator]
+            x += _GAP + _CELL
+    width = x + _MARGIN
+    caption = caption_lines(period, at)
+    # Every caption line must fit inside the picture, or the viewer cuts it off.
+    longest = max(len(line) for line in caption) * _CAPTION_SIZE * _CAPTION_CHAR
+    width = max(width, int(_MARGIN * 2 + longest + 1))
+    height = _TOP + _HEIGHT + 40
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{_TOP + _HEIGHT + 40}"'
-        f' viewBox="0 0 {width} {_TOP + _HEIGHT + 40}" style="{_FONT}">',
-        f'<text x="{_MARGIN}" y="14" font-size="12" fill="#333">Time steps of {period} s'
-        f" around {escape(_clock(to_unix(at)))} UTC, when the code was typed."
-        " Green: accepted now (each code once); amber: refused as expired.</text>",
+        # Scales down with a narrow page (the viewBox keeps the proportions), never up.
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
+        f' viewBox="0 0 {width} {height}" style="{_FONT}; max-width: 100%; height: auto">',
+        *(
+            f'<text x="{_MARGIN}" y="{14 + i * _CAPTION_LINE}" font-size="{_CAPTION_SIZE}"'
+            f' fill="#333">{escape(line)}</text>'
+            for i, line in enumerate(caption)
+        ),
     ]
     if far:
-        dots_x = (_MARGIN + _CELL + _GAP / 2) if offset_steps < 0 else (x + _GAP / 2)  # type: ignore[operator]
+        dots_x = strip_left - _GAP / 2 if offset_steps < 0 else strip_right + _GAP / 2  # type: ignore[operator]
         parts.append(
             f'<text x="{dots_x:.0f}" y="{_TOP + _HEIGHT / 2 + 5:.0f}" font-size="18"'
             ' text-anchor="middle" fill="#666">…</text>'

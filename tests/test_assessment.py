@@ -355,7 +355,7 @@ def test_no_answer_key_in_the_notebooks_sources_or_outputs(
         for word in ("right", ".cause", ".fix", "spec", "QUESTIONS", "judge"):
             code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
             assert not any(word in source for source in code), f"{name}: {word}"
-        picked = [d["index"] for d in saved_dropdowns(nb) if d.get("index") is not None]
+        picked = [d["index"] for d in saved_dropdowns(nb) if d.get("index") not in (None, 0)]
         assert picked == [], f"{name}: an answer is picked"
     assert len(saved_dropdowns(trainee_copy)) == 10, "the trainee's copy keeps its 10 picks"
     assert "widgets" not in committed.metadata

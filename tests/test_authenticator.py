@@ -81,3 +81,25 @@ def test_scanning_twice_keeps_two_entries_like_the_real_app(clock):
     phone.add_uri(URI)
     phone.add_uri(URI)
     assert len(phone.find("jordan.lee")) == 2
+
+
+def test_delete_takes_off_exactly_that_entry_even_among_identical_ones(clock):
+    phone = Authenticator(clock)
+    first = phone.add_uri(URI)
+    second = phone.add_uri(URI)
+    assert first == second  # the same QR code scanned twice
+
+    phone.delete(second)
+
+    assert len(phone.entries) == 1 and phone.entries[0] is first
+
+
+def test_deleting_an_entry_that_is_not_on_the_phone_changes_nothing(clock):
+    phone = Authenticator(clock)
+    kept = phone.add_uri(URI)
+    other = Authenticator(clock).add_uri(URI)
+
+    with pytest.raises(ValueError, match="SpectrumVoIP \\(jordan.lee\\) is not on this phone"):
+        phone.delete(other)
+
+    assert phone.entries == [kept] and phone.entries[0] is kept

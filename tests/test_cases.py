@@ -16,7 +16,9 @@ from mfa_kit.training import TRAINING_PASSWORD
 KEYS = [spec.key for spec in POOL]
 POINTS_AT_A_SCREEN = re.compile("|".join(re.escape(name) for name in EVIDENCE))
 
-# What the kit's own diagnosis says of each case (the first cause; the lock hides the drift).
+# What the kit's own diagnosis finds in each case: the case's cause is among its causes (a code
+# 90 s late reads as a slow clock or a late read alike; the phone's clock on the screens
+# decides, which is what the trainee has to look at).
 EXPECTED_VERDICT = {
     "fast-phone": Verdict.CLOCK_DRIFT,
     "slow-phone": Verdict.CLOCK_DRIFT,
@@ -105,8 +107,16 @@ def test_a_specific_hint_beats_the_general_one(built: dict[str, cases.Case]) -> 
 @pytest.mark.parametrize("key", KEYS)
 def test_the_kits_diagnosis_agrees_with_the_case(built: dict[str, cases.Case], key: str) -> None:
     diagnosis = built[key].diagnose()
-    causes = [c.verdict for c in getattr(diagnosis, "causes", [])] or [diagnosis.verdict]
-    assert causes[0] is EXPECTED_VERDICT[key], diagnosis
+    causes = [c.verdict for c in diagnosis.causes]
+    assert causes[0] is diagnosis.verdict
+    assert EXPECTED_VERDICT[key] in causes, causes
+
+
+def test_the_diagnosis_sees_the_drift_behind_the_lock(built: dict[str, cases.Case]) -> None:
+    causes = [c.verdict for c in built["drift-lock"].diagnose().causes]
+    assert causes[:2] == [Verdict.LOCKED, Verdict.CLOCK_DRIFT]
+    plain = [c.verdict for c in built["locked"].diagnose().causes]
+    assert Verdict.CLOCK_DRIFT not in plain
 
 
 @pytest.mark.parametrize("key", KEYS)

@@ -287,7 +287,7 @@ def test_a_missing_or_corrupt_progress_record_is_one_line_in_that_row(tmp_path, 
                 "complete": True,
                 "checks": [{"name": "a", "attempts": 1, "last_at": 1.0e9}],
             },
-            assessment={"score": 0.9, "passed": True, "sections": {}, "at": 1.0e9},
+            assessment={"score": 90, "passed": True, "sections": {}, "at": 1.0e9},
         )
     }
 
@@ -304,12 +304,32 @@ def test_a_missing_or_corrupt_progress_record_is_one_line_in_that_row(tmp_path, 
     columns, rows = build(trainees, folders.__getitem__, {})
     assert columns == ["02_x"]
     assert rows[0].cells == {"02_x": DONE} and rows[0].problem == ""
-    assert rows[0].certificate == good / "certificate.html"
+    assert rows[0].certificate == good / "certificate.html" and rows[0].certified
+    assert not rows[1].certified and not rows[2].certified
     assert rows[1].problem == f"{broken / 'progress.sqlite3'} is not a progress record"
     assert rows[2].problem.startswith(str(missing))
     text = as_csv(columns, rows)
     assert text.splitlines()[0] == (
         "login,name,02_x,score,passed,last_activity,certificate,problem"
     )
-    assert text.splitlines()[1] == "trainee01,Trainee 1,✔,90%,pass,2001-09-09 01:46 UTC,yes,"
+    assert text.splitlines()[1] == "trainee01,Trainee 1,✔,90 %,pass,2001-09-09 01:46 UTC,yes,"
     assert (broken / "progress.sqlite3").read_bytes() == b"this is not a database"
+
+
+def test_a_trainee_container_makes_its_workspace_then_becomes_the_server(tmp_path, monkeypatch):
+    from mfa_kit.classroom import trainee_server
+
+    made, ran = [], []
+    monkeypatch.setattr(
+        trainee_server, "ensure_workspace", lambda path, login: made.append((path, login))
+    )
+    monkeypatch.setattr(trainee_server.os, "execvp", lambda file, argv: ran.append(argv))
+    monkeypatch.setenv("MFA_KIT_HOME", str(tmp_path / "course"))
+    monkeypatch.setenv("JUPYTERHUB_USER", "ana")
+    trainee_server.main(["--port=8888"])
+    assert made == [(tmp_path / "course", "ana")]
+    argv = ran[0]
+    assert f"--ServerApp.root_dir={tmp_path / 'course'}" in argv
+    assert argv[-1] == "--port=8888"
+    # a container of their own: terminals stay on there
+    assert not any("terminals_enabled" in arg for arg in argv)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -35,13 +36,13 @@ def test_a_missing_notebook_is_a_usage_error_saying_where_it_looked():
     assert "notebooks/ folder" in str(raised.value)
 
 
-def test_lab_serves_the_course_on_loopback_and_fetches_nothing():
-    argv = servers.lab_argv(9123, open_browser=False)
+def test_lab_serves_the_trainees_workspace_on_loopback_and_fetches_nothing(tmp_path):
+    argv = servers.lab_argv(9123, open_browser=False, workspace=tmp_path)
     assert option(argv, "ServerApp.ip") == "127.0.0.1"
     assert option(argv, "ServerApp.port") == "9123"
     assert option(argv, "ServerApp.port_retries") == "0"
     assert option(argv, "ServerApp.open_browser") == "False"
-    assert option(argv, "ServerApp.root_dir") == str(servers.notebooks_dir())
+    assert option(argv, "ServerApp.root_dir") == str(tmp_path)
     assert option(argv, "LabApp.default_url") == "/lab/tree/00_start_here.ipynb"
     assert option(argv, "LabApp.news_url") == "None"
     assert option(argv, "LabApp.check_for_updates_class") == "jupyterlab.NeverCheckForUpdate"
@@ -62,6 +63,64 @@ def test_demo_serves_the_demo_notebook_on_loopback_without_code_or_tracebacks():
     assert option(argv, "VoilaConfiguration.show_tracebacks") == "False"
     assert option(argv, "VoilaConfiguration.strip_sources") == "True"
     assert option(argv, "VoilaConfiguration.template") == "mfa-demo"
+
+
+def test_demo_asks_for_a_token_and_bounds_its_kernels(monkeypatch):
+    from mfa_kit import demo_server
+
+    monkeypatch.delenv(demo_server.IDLE_ENV, raising=False)
+    argv = servers.demo_argv(9124, open_browser=False)
+    assert option(argv, "Voila.auto_token") == "True"
+    assert option(argv, "PasswordIdentityProvider.allow_password_change") == "False"
+    assert option(argv, "VoilaConfiguration.preheat_kernel") == "True"
+    assert option(argv, "VoilaConfiguration.default_pool_size") == "1"
+    manager = option(argv, "VoilaConfiguration.multi_kernel_manager_class")
+    assert manager == "mfa_kit.demo_server.BoundedKernelManager"
+    assert option(argv, "MappingKernelManager.cull_idle_timeout") == "120"
+    assert option(argv, "MappingKernelManager.cull_connected") == "False"
+    monkeypatch.setenv(demo_server.IDLE_ENV, "7")
+    argv = servers.demo_argv(9124, open_browser=False)
+    assert option(argv, "MappingKernelManager.cull_idle_timeout") == "7"
+    assert option(argv, "MappingKernelManager.cull_interval") == "7"
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "soon", "1.5"])
+def test_a_bad_idle_time_is_one_line_and_exit_2(value):
+    result = subprocess.run(
+        [sys.executable, "-m", "mfa_kit", "demo", "--no-browser"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "MFA_KIT_DEMO_IDLE_SECONDS": value},
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "mfa-kit demo: error: MFA_KIT_DEMO_IDLE_SECONDS must be a whole number of seconds "
+        f"(1 or more), not {value!r}\n"
+    )
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("host", "local"),
+    [
+        ("127.0.0.1:8866", True),
+        ("localhost:8866", True),
+        ("LOCALHOST", True),
+        ("127.0.0.1", True),
+        ("evil.example:8866", False),
+        ("127.0.0.1.evil.example:8866", False),
+        ("localhost.evil", False),
+        ("127.0.0.2:8866", False),
+        ("[::1]:8866", False),
+        ("", False),
+        ("localhost:8866:1", False),
+    ],
+)
+def test_only_this_machines_own_names_are_local_hosts(host, local):
+    from mfa_kit.demo_server import host_is_local
+
+    assert host_is_local(host) is local
 
 
 def test_without_a_port_the_default_is_used_and_the_next_free_one_allowed():

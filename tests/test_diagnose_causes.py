@@ -89,3 +89,136 @@ def test_a_right_code_behind_a_lock_adds_no_cause(enrolled, clock, phone):
     lock(enrolled, "000000")
     diagnosis = diagnose_login(enrolled, TRAINING_LOGIN, phone.entries[0].code())
     assert diagnosis.verdicts == [Verdict.LOCKED]
+
+
+# --- every pair of causes ------------------------------------------------------------------------
+
+OTHER_LOGIN = "sam.ortiz"
+
+
+def _drift(portal, phone, clock):
+    return fast_phone_code(clock, 600)
+
+
+def _time_zone(portal, phone, clock):
+    return fast_phone_code(clock, -3_600)
+
+
+def _reused(portal, phone, clock):
+    code = phone.entries[0].code()
+    challenge = portal.log_in(TRAINING_LOGIN, TRAINING_PASSWORD)
+    portal.submit_security_code(challenge, code)
+    return code
+
+
+def _pending(portal, phone, clock, skew: int = 0):
+    challenge = portal.log_in(TRAINING_LOGIN, TRAINING_PASSWORD)
+    session = portal.submit_security_code(challenge, phone.entries[0].code())
+    clock.advance(30)
+    setup = portal.start_authenticator_setup(TRAINING_LOGIN, session=session)
+    entry = Authenticator(SkewedClock(clock, skew)).add_uri(setup.uri)
+    return entry.code()
+
+
+def _previous(portal, phone, clock, skew: int = 0):
+    old_secret = phone.entries[0].secret
+    portal.reset_mfa(TRAINING_LOGIN)
+    new_entry = phone.scan_qr_code(portal.start_authenticator_setup(TRAINING_LOGIN).qr_png())
+    portal.save_security_settings(TRAINING_LOGIN, new_entry.code(), TRAINING_PASSWORD)
+    clock.advance(30)
+    return Authenticator(SkewedClock(clock, skew)).enter_setup_key("old", old_secret).code()
+
+
+def _other_account(portal, phone, clock, skew: int = 0):
+    portal.create_account(OTHER_LOGIN, TRAINING_PASSWORD, "Sam Ortiz")
+    portal.enable_mfa(OTHER_LOGIN)
+    other = phone.scan_qr_code(portal.start_authenticator_setup(OTHER_LOGIN).qr_png())
+    portal.save_security_settings(OTHER_LOGIN, other.code(), TRAINING_PASSWORD)
+    clock.advance(30)
+    return Authenticator(SkewedClock(clock, skew)).enter_setup_key("o", other.secret).code()
+
+
+def _malformed(portal, phone, clock):
+    return "12ab56"
+
+
+def _no_match(portal, phone, clock):
+    from mfa_kit.training import TrainingSecrets
+
+    secrets = TrainingSecrets()
+    for _ in range(5):
+        unrelated = secrets()
+    return Authenticator(clock).enter_setup_key("x", unrelated).code()
+
+
+def _mfa_not_enabled(portal, phone, clock):
+    portal.disable_mfa(TRAINING_LOGIN)
+    return phone.entries[0].code()
+
+
+CODE_CAUSES = {
+    Verdict.CLOCK_DRIFT: _drift,
+    Verdict.TIME_ZONE: _time_zone,
+    Verdict.REUSED_CODE: _reused,
+    Verdict.PENDING_NOT_SAVED: _pending,
+    Verdict.PREVIOUS_SECRET: _previous,
+    Verdict.OTHER_ACCOUNT: _other_account,
+    Verdict.MALFORMED: _malformed,
+    Verdict.NO_MATCH: _no_match,
+    Verdict.MFA_NOT_ENABLED: _mfa_not_enabled,
+}
+
+
+def lock_with_passwords(portal: Portal) -> None:
+    for _ in range(DEFAULT_POLICY.max_failures):
+        with pytest.raises((errors.LoginFailed, errors.AccountLocked)):
+            portal.log_in(TRAINING_LOGIN, "not the password")
+
+
+@pytest.mark.parametrize("second", list(CODE_CAUSES), ids=lambda v: v.name)
+@pytest.mark.parametrize(
+    "front",
+    [[Verdict.LOCKED], [Verdict.GOOGLE_LOGIN], [Verdict.LOCKED, Verdict.GOOGLE_LOGIN]],
+    ids=lambda f: "+".join(v.name for v in f),
+)
+def test_what_stands_in_front_comes_first_then_the_codes_own_cause(
+    enrolled, phone, clock, front, second
+):
+    code = CODE_CAUSES[second](enrolled, phone, clock)
+    if Verdict.LOCKED in front:
+        lock_with_passwords(enrolled)
+    symptom = "Log in with Google" if Verdict.GOOGLE_LOGIN in front else None
+    diagnosis = diagnose_login(enrolled, TRAINING_LOGIN, code, symptom=symptom)
+    assert diagnosis.verdicts == [*front, second]
+    assert diagnosis.read_out.startswith(f"There are {len(front) + 1} things to put right")
+    for cause in diagnosis.causes:
+        assert cause.title in diagnosis.read_out and cause.fix in diagnosis.read_out
+
+
+@pytest.mark.parametrize(
+    "situation, first",
+    [
+        (_pending, Verdict.PENDING_NOT_SAVED),
+        (_previous, Verdict.PREVIOUS_SECRET),
+        (_other_account, Verdict.OTHER_ACCOUNT),
+    ],
+    ids=lambda x: getattr(x, "name", getattr(x, "__name__", "")),
+)
+def test_another_setup_read_on_a_drifting_phone_is_that_setup_then_the_clock(
+    enrolled, phone, clock, situation, first
+):
+    code = situation(enrolled, phone, clock, skew=240)
+    diagnosis = diagnose_login(enrolled, TRAINING_LOGIN, code)
+    assert diagnosis.verdicts == [first, Verdict.CLOCK_DRIFT]
+    assert diagnosis.causes[1].offset_seconds == 240
+    assert diagnosis.causes[0].odds is not None and diagnosis.causes[0].odds < 0.01
+
+
+def test_a_late_code_settled_by_the_phones_clock_behind_a_lock_is_locked_then_expired(
+    enrolled, phone, clock
+):
+    code = phone.entries[0].code()
+    clock.advance(120)
+    lock_with_passwords(enrolled)
+    diagnosis = diagnose_login(enrolled, TRAINING_LOGIN, code, phone_offset_seconds=0)
+    assert diagnosis.verdicts == [Verdict.LOCKED, Verdict.EXPIRED]

@@ -26,8 +26,19 @@ from mfa_kit import qr
 from mfa_kit.authenticator import Authenticator
 from mfa_kit.clock import SystemClock
 from mfa_kit.otp import DEFAULT_PROFILE, ISSUER, SECRET_BYTES, Totp, decode_secret, parse_uri
+from mfa_kit.progress import read_report
+from mfa_kit.screens.check import CheckMyWork
 from mfa_kit.store import DB_ENV
 from mfa_kit.training import TRAINING_LOGIN, TRAINING_PASSWORD, TRAINING_SECRET, TrainingSecrets
+from mfa_kit.workspace import (
+    CHECK_PREFIX,
+    HOME_ENV,
+    SOLVED_ENV,
+    SOLVED_ONLY,
+    checks_in,
+    course_notebooks,
+    init_workspace,
+)
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 ALL_NOTEBOOKS = sorted(NOTEBOOKS.glob("*.ipynb"))
@@ -76,9 +87,10 @@ PNG_BASE64 = "iVBORw0KGgo"
 
 # What each exercise's check cell must point at when the step was skipped.
 SKIPPED_STEP_HINTS = {
-    "02_agent_enables_mfa": "click Enable MFA",
+    "02_agent_enables_mfa": "type jordan.lee into Login Name and click Find, then click Enable MFA",
     "03_set_up_google_authenticator": (
-        "click your name, then Profile, then Set Up Google Authenticator"
+        "click Jordan Lee at the right of the top bar, then Profile, "
+        "then Set Up Google Authenticator"
     ),
     "04_add_account_in_authenticator": "tap Add, then Scan a QR code",
     "05_save_security_settings": "click Save, and read the message under Save",
@@ -88,6 +100,12 @@ SKIPPED_STEP_HINTS = {
 
 def notebook(name: str) -> nbformat.NotebookNode:
     return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+
+
+def converted(name: str) -> bool:
+    """Whether a notebook follows the course pattern (Check my work boxes, solved-only cells);
+    the others still have a Solution cell that runs in simulated mode."""
+    return bool(checks_in(notebook(name)))
 
 
 def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -209,19 +227,28 @@ def test_every_kb_label_appears_in_a_compared_output() -> None:
 
 @pytest.mark.parametrize("name", HANDS_ON)
 def test_hands_on_notebook_has_one_mode_switch_at_the_top_set_to_simulated(name: str) -> None:
-    cells = code_cells(notebook(name))
+    nb = notebook(name)
+    cells = code_cells(nb)
     switches = [c for c in cells if re.search(r"^MODE\s*=", c.source, flags=re.M)]
     assert len(switches) == 1, "exactly one cell sets MODE"
     switch = switches[0]
-    assert switch is cells[0], "the switch is the first code cell"
     assert "mode-switch" in tags(switch)
     assert re.search(r"^MODE = Mode\.SIMULATED_PHONE\b.*Mode\.OWN_PHONE", switch.source, flags=re.M)
-    nb = notebook(name)
-    before = nb.cells[nb.cells.index(switch) - 1]
-    assert before.cell_type == "markdown" and "Mode.OWN_PHONE" in before.source
+    before = cells[: cells.index(switch)]
+    assert all(re.fullmatch(r"(from [\w.]+ import [\w, ]+\n?)*", c.source) for c in before), (
+        "only imports come before the switch"
+    )
+    if converted(name):
+        assert switch.source.count("\n") == 0, "the trainee's one visible code line"
+    explained = [c for c in nb.cells[: nb.cells.index(switch)] if c.cell_type == "markdown"]
+    assert explained and "Mode.OWN_PHONE" in explained[-1].source
 
 
-@pytest.mark.parametrize("name", HANDS_ON)
+LEGACY = [name for name in HANDS_ON if not converted(name)]
+CONVERTED = [name for name in HANDS_ON if converted(name)]
+
+
+@pytest.mark.parametrize("name", LEGACY)
 def test_each_exercise_has_a_solution_then_a_check(name: str) -> None:
     order = [tag for cell in code_cells(notebook(name)) for tag in tags(cell)]
     steps = ["your-turn", "solution", "exercise-check"]
@@ -230,6 +257,25 @@ def test_each_exercise_has_a_solution_then_a_check(name: str) -> None:
     for cell in code_cells(notebook(name)):
         if "solution" in tags(cell):
             assert "if course.simulated:" in cell.source, "solutions run only in simulated mode"
+
+
+@pytest.mark.parametrize("name", CONVERTED)
+def test_each_check_my_work_is_followed_by_its_solved_run_cell(name: str) -> None:
+    cells = code_cells(notebook(name))
+    for index, cell in enumerate(cells):
+        names = [t.removeprefix(CHECK_PREFIX) for t in tags(cell) if t.startswith(CHECK_PREFIX)]
+        if not names:
+            continue
+        made = re.search(r"check_my_work\(\s*\"([\w-]+)\"", cell.source)
+        assert made and made.group(1) == names[0], "the tag names the check the cell makes"
+        assert "solution=" in cell.source, "every exercise has a solution to read"
+        solved = cells[index + 1]
+        assert SOLVED_ONLY in tags(solved)
+        assert solved.source.startswith("if course.solved:")
+        shown = "".join(compared_texts(solved))
+        assert shown.rstrip().splitlines()[-1].startswith("✔"), "the solved run passes the check"
+    # Nothing but solved-only cells does an exercise: no Solution cell runs for a trainee.
+    assert not [c for c in cells if "solution" in tags(c)]
 
 
 @pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=name_of)
@@ -272,13 +318,30 @@ def run(
     mode: str = "SIMULATED_PHONE",
     instead_of: dict[str, Action] | None = None,
     after: dict[str, Action] | None = None,
+    solved: bool = False,
 ) -> Run:
-    """Run a notebook's code cells in order, as a trainee in ``mode`` would.
+    """Run a notebook's code cells in order, as a trainee in ``mode`` would: solved-only
+    cells are skipped, as they are missing from a trainee's copy (``solved``: the tests'
+    solved run instead, with ``MFA_KIT_SOLVED=1``).
 
     ``instead_of[tag]`` replaces the cell with that tag (the trainee acting on the widgets, or
     doing nothing); ``after[tag]`` runs once that cell has run.
     """
     instead_of, after = instead_of or {}, after or {}
+    previous = os.environ.pop(SOLVED_ENV, None)
+    if solved:
+        os.environ[SOLVED_ENV] = "1"
+    try:
+        return _run(name, mode, instead_of, after, solved)
+    finally:
+        os.environ.pop(SOLVED_ENV, None)
+        if previous is not None:
+            os.environ[SOLVED_ENV] = previous
+
+
+def _run(
+    name: str, mode: str, instead_of: dict[str, Action], after: dict[str, Action], solved: bool
+) -> Run:
     if mode != "SIMULATED_PHONE":
         # Own-phone mode keeps the practice portal in a file: never the user's own one.
         assert os.environ.get(DB_ENV), f"{DB_ENV} must point at a test file"
@@ -286,6 +349,8 @@ def run(
     result.namespace["display"] = lambda *objects, **kwargs: None
     for cell in code_cells(notebook(name)):
         cell_tags = tags(cell)
+        if SOLVED_ONLY in cell_tags and not solved:
+            continue
         source = cell.source
         if "mode-switch" in cell_tags:
             source = source.replace("Mode.SIMULATED_PHONE", f"Mode.{mode}", 1)
@@ -307,7 +372,16 @@ def do_nothing(namespace: dict[str, Any]) -> None:
     """The trainee skipped the step."""
 
 
-@pytest.mark.parametrize("name", HANDS_ON)
+def check_boxes(result: Run) -> list[CheckMyWork]:
+    return [value for value in result.namespace.values() if isinstance(value, CheckMyWork)]
+
+
+def click_every_check(result: Run) -> str:
+    """Click Check my work on every box the run left, as the trainee would; what they show."""
+    return "\n".join(str(box.click()) for box in check_boxes(result))
+
+
+@pytest.mark.parametrize("name", LEGACY)
 def test_exercise_check_shows_done_after_the_solution(name: str) -> None:
     checked = run(name)
     assert checked.output("exercise-check").startswith("✔")
@@ -315,7 +389,16 @@ def test_exercise_check_shows_done_after_the_solution(name: str) -> None:
     assert "✘" not in checked.output("final-check")
 
 
-@pytest.mark.parametrize("name", HANDS_ON)
+@pytest.mark.parametrize("name", CONVERTED)
+def test_the_solved_run_does_every_exercise(name: str) -> None:
+    solved = run(name, solved=True)
+    assert len(check_boxes(solved)) == len(checks_in(notebook(name)))
+    assert all(box.last is not None and box.last.ok for box in check_boxes(solved))
+    assert "✘" not in click_every_check(solved), "checking again never undoes an exercise"
+    assert "✘" not in solved.output("final-check")
+
+
+@pytest.mark.parametrize("name", LEGACY)
 def test_exercise_check_flags_a_skipped_step_with_a_hint(name: str) -> None:
     skipped = run(name, instead_of={"solution": do_nothing})
     verdict = skipped.output("exercise-check")
@@ -325,13 +408,28 @@ def test_exercise_check_flags_a_skipped_step_with_a_hint(name: str) -> None:
     assert "✘" in skipped.output("final-check")
 
 
+@pytest.mark.parametrize("name", CONVERTED)
+def test_run_all_in_a_trainees_copy_does_no_exercise(name: str) -> None:
+    untouched = run(name)
+    boxes = check_boxes(untouched)
+    assert [box.check for box in boxes] == checks_in(notebook(name))
+    assert all(box.last is None for box in boxes), "Run All clicks no Check my work"
+    verdicts = click_every_check(untouched)
+    assert verdicts.count("✘") == len(boxes) and "✔" not in verdicts
+    assert SKIPPED_STEP_HINTS[name] in verdicts
+    assert "✘" in untouched.output("final-check")
+
+
 @pytest.mark.parametrize("name", HANDS_ON)
 def test_own_phone_mode_runs_without_errors_and_leaves_the_steps_to_the_trainee(name: str) -> None:
     own = run(name, mode="OWN_PHONE")
     course = own.namespace["course"]
     assert isinstance(course.clock, SystemClock) and course.phone is None
-    assert own.output("solution").startswith("Your own phone: nothing was")
-    assert "✘" in own.output("exercise-check")
+    if converted(name):
+        assert "✔" not in click_every_check(own)
+    else:
+        assert own.output("solution").startswith("Your own phone: nothing was")
+        assert "✘" in own.output("exercise-check")
 
 
 def scan_with_a_real_app(namespace: dict[str, Any]) -> Authenticator:
@@ -342,10 +440,8 @@ def scan_with_a_real_app(namespace: dict[str, Any]) -> Authenticator:
 
 
 def test_own_phone_qr_code_is_one_google_authenticator_accepts() -> None:
-    own = run(
-        "03_set_up_google_authenticator", mode="OWN_PHONE", instead_of={"solution": click_set_up}
-    )
-    assert "✘" not in own.output("exercise-check")
+    own = run("03_set_up_google_authenticator", mode="OWN_PHONE", after={SHOW_QR: click_set_up})
+    assert "✘" not in click_every_check(own)
     uri = qr.decode(own.namespace["profile"].qr_png)
     parsed = parse_uri(uri)
     assert parsed.label_issuer == parsed.issuer == ISSUER
@@ -364,23 +460,29 @@ def test_own_phone_code_typed_from_the_app_passes_the_check() -> None:
         app = scan_with_a_real_app(namespace)
         namespace["your_code"].value = app.entries[0].code()
 
-    own = run(
-        "04_add_account_in_authenticator", mode="OWN_PHONE", instead_of={"solution": scan_and_type}
-    )
-    assert own.output("exercise-check").startswith("✔ your app's code matches")
+    own = run("04_add_account_in_authenticator", mode="OWN_PHONE", after={SCAN: scan_and_type})
+    assert click_every_check(own).startswith("✔ your app's code matches")
 
 
 def test_own_phone_code_of_another_secret_fails_the_check_with_a_hint() -> None:
     def type_training_code(namespace: dict[str, Any]) -> None:
         namespace["your_code"].value = Totp(TRAINING_SECRET).at(time.time())
 
-    own = run(
-        "04_add_account_in_authenticator",
-        mode="OWN_PHONE",
-        instead_of={"solution": type_training_code},
-    )
-    verdict = own.output("exercise-check")
+    own = run("04_add_account_in_authenticator", mode="OWN_PHONE", after={SCAN: type_training_code})
+    verdict = click_every_check(own)
     assert verdict.startswith("✘") and "newest SpectrumVoIP (jordan.lee) entry" in verdict
+
+
+def test_own_phone_code_from_a_qr_code_replaced_by_a_new_set_up_is_named() -> None:
+    def scan_then_set_up_again(namespace: dict[str, Any]) -> None:
+        namespace["your_code"].value = scan_with_a_real_app(namespace).entries[0].code()
+        namespace["profile"].set_up_button.click()
+
+    own = run(
+        "04_add_account_in_authenticator", mode="OWN_PHONE", after={SCAN: scan_then_set_up_again}
+    )
+    verdict = click_every_check(own)
+    assert verdict.startswith("✘ your phone's entry is from an older QR code")
 
 
 def save_with_the_app(apps: list[Authenticator]) -> Action:
@@ -408,6 +510,10 @@ def submit_the_apps_next_code(apps: list[Authenticator]) -> Action:
         namespace["login"].submit_button.click()
 
     return act
+
+
+SHOW_QR = "check:show-qr-code"
+SCAN = "check:scan-qr-code"
 
 
 def click_set_up(namespace: dict[str, Any]) -> None:
@@ -458,42 +564,37 @@ def test_own_phone_setup_saved_in_05_is_the_one_06_logs_in_with() -> None:
 
 def test_own_phone_notebook_02_starts_over_after_a_saved_setup() -> None:
     save_in_notebook_05([])
-    own = run("02_agent_enables_mfa", mode="OWN_PHONE", instead_of={"solution": do_nothing})
+    own = run("02_agent_enables_mfa", mode="OWN_PHONE")
     assert "an agent switched it off" in own.output("starting-state")
     assert "jordan.lee: MFA not enabled; not locked" in own.output("starting-state")
-    assert SKIPPED_STEP_HINTS["02_agent_enables_mfa"] in own.output("exercise-check")
+    assert SKIPPED_STEP_HINTS["02_agent_enables_mfa"] in click_every_check(own)
 
 
 def test_own_phone_notebook_03_starts_at_set_up_after_a_saved_setup() -> None:
     apps: list[Authenticator] = []
     save_in_notebook_05(apps)
-    own = run(
-        "03_set_up_google_authenticator", mode="OWN_PHONE", instead_of={"solution": click_set_up}
-    )
+    own = run("03_set_up_google_authenticator", mode="OWN_PHONE", after={SHOW_QR: click_set_up})
     assert "an agent reset MFA" in own.output("starting-state")
     assert "MFA enabled, not set up yet" in own.output("starting-state")
-    assert "✘" not in own.output("exercise-check")
+    assert "✘" not in click_every_check(own)
     shown = parse_uri(qr.decode(own.namespace["profile"].qr_png)).secret
     assert shown != apps[-1].entries[0].secret, "the new QR code holds a new secret"
 
 
 def test_own_phone_notebook_04_final_check_asks_for_the_apps_code_until_it_is_typed() -> None:
     empty = run("04_add_account_in_authenticator", mode="OWN_PHONE")
-    assert empty.output("exercise-check") == (
-        "✘ The box is empty: type the 6 digits your app shows for SpectrumVoIP (jordan.lee).\n"
+    assert click_every_check(empty) == (
+        "✘ the box is empty — type the six digits your app shows for SpectrumVoIP (jordan.lee)"
     )
     final = empty.output("final-check").splitlines()
-    assert final[-2:] == [
-        "✘ Type your app's code in the box above and run this cell again.",
-        "  The box is empty: type the 6 digits your app shows for SpectrumVoIP (jordan.lee).",
-    ]
+    assert final[-1] == (
+        "✘ the box is empty — type the six digits your app shows for SpectrumVoIP (jordan.lee)"
+    )
 
     def scan_and_type(namespace: dict[str, Any]) -> None:
         namespace["your_code"].value = scan_with_a_real_app(namespace).entries[0].code()
 
-    typed = run(
-        "04_add_account_in_authenticator", mode="OWN_PHONE", instead_of={"solution": scan_and_type}
-    )
+    typed = run("04_add_account_in_authenticator", mode="OWN_PHONE", after={SCAN: scan_and_type})
     assert "✘" not in typed.output("final-check")
     assert typed.output("final-check").splitlines()[-1].startswith("✔ your app's code matches")
 
@@ -505,9 +606,7 @@ def scan_in_notebook_04(apps: list[Authenticator]) -> Run:
         apps.append(scan_with_a_real_app(namespace))
         namespace["your_code"].value = apps[-1].entries[0].code()
 
-    return run(
-        "04_add_account_in_authenticator", mode="OWN_PHONE", instead_of={"solution": scan_and_type}
-    )
+    return run("04_add_account_in_authenticator", mode="OWN_PHONE", after={SCAN: scan_and_type})
 
 
 def save_with_the_entry_from_04(apps: list[Authenticator]) -> Action:
@@ -556,3 +655,39 @@ def test_own_phone_notebook_06_without_a_setup_types_no_code_on_the_log_in_page(
     assert "The login page is not on the Security code step" in printed
     assert "This login has timed out" not in printed
     assert own.namespace["course"].status().failures == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# The trainee's copy, as `mfa-kit lab` makes it, run top to bottom (Run All)
+
+COURSE_FILES = [path.stem for path in course_notebooks(NOTEBOOKS)]
+
+
+@pytest.mark.parametrize("name", COURSE_FILES)
+def test_run_all_of_a_trainees_copy_has_no_error_and_leaves_every_exercise_undone(
+    name: str, tmp_path: Path, monkeypatch
+) -> None:
+    folder = init_workspace(tmp_path / "course", trainee="Test Trainee")
+    monkeypatch.delenv(SOLVED_ENV, raising=False)
+    monkeypatch.delenv(HOME_ENV, raising=False)
+    monkeypatch.chdir(folder)  # JupyterLab runs a kernel in its notebook's folder
+    copy = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+    namespace: dict[str, Any] = {"display": lambda *objects, **kwargs: None}
+    for cell in code_cells(copy):
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+            exec(compile(cell.source, f"{name}:{cell.id}", "exec"), namespace)  # noqa: S102
+        assert "Traceback" not in buffer.getvalue(), buffer.getvalue()
+    boxes = [value for value in namespace.values() if isinstance(value, CheckMyWork)]
+    assert [box.check for box in boxes] == checks_in(copy)
+    report = read_report(folder)
+    mine = [n for n in report["notebooks"] if n["name"] == name]
+    assert all(c["status"] == "not tried" for n in mine for c in n["checks"])
+    for box in boxes:
+        assert not box.click().ok, f"{box.check} is done without the trainee"
+    assert all(
+        c["status"] == "failed" and c["attempts"] == 1
+        for n in read_report(folder)["notebooks"]
+        if n["name"] == name
+        for c in n["checks"]
+    )

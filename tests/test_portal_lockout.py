@@ -4,10 +4,7 @@ policy's number of guesses a day."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import math
-import os
 import re
 import sqlite3
 
@@ -27,25 +24,10 @@ from mfa_kit.training import (
     TrainingSecrets,
 )
 
+from .portal_helpers import cheap_hash, quick_password_checks  # noqa: F401
+
 DAY = 24 * 3600
 TOTP = Totp(TRAINING_SECRET)
-
-
-def cheap_hash(password: str) -> str:
-    """A valid scrypt hash at the smallest cost (test data only: thousands of logins)."""
-    salt = os.urandom(16)
-    key = hashlib.scrypt(password.encode(), salt=salt, n=2, r=1, p=1, dklen=32)
-    return f"scrypt$2$1$1${base64.b64encode(salt).decode()}${base64.b64encode(key).decode()}"
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_checks(monkeypatch):
-    """Hundreds of password checks here: made at the smallest scrypt cost (the stored hash
-    carries its own cost, so the portal's logic is unchanged)."""
-    import mfa_kit.portal
-
-    monkeypatch.setattr(mfa_kit.portal, "hash_password", cheap_hash)
-    monkeypatch.setattr(mfa_kit.portal, "burn_equal_time", lambda password: None)
 
 
 def lock_by_passwords(portal: Portal, login: str = TRAINING_LOGIN) -> errors.AccountLocked:

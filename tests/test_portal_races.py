@@ -10,10 +10,7 @@ measure scrypt; the portal's logic is the same.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import multiprocessing
-import os
 import time
 from collections import Counter
 
@@ -27,6 +24,8 @@ from mfa_kit.portal import Portal
 from mfa_kit.store import Store
 from mfa_kit.training import TRAINING_INSTANT, TRAINING_LOGIN, TRAINING_PASSWORD
 
+from .portal_helpers import cheap_hash
+
 # The evidence search (±24 h by default) is not what these tests are about; a narrow one
 # keeps 64 racers per trial quick on a small machine. Everything else is the default policy.
 RACE_POLICY = SecurityPolicy(attempt_search_steps=10)
@@ -34,13 +33,6 @@ POOL_SIZE = 64
 SIZES = (8, 32, 64)
 
 _barriers: dict[int, object] = {}
-
-
-def cheap_hash(password: str) -> str:
-    """A valid scrypt hash at the smallest cost (test data only)."""
-    salt = os.urandom(16)
-    key = hashlib.scrypt(password.encode(), salt=salt, n=2, r=1, p=1, dklen=32)
-    return f"scrypt$2$1$1${base64.b64encode(salt).decode()}${base64.b64encode(key).decode()}"
 
 
 def fast_store(path: str) -> Store:

@@ -12,7 +12,8 @@ from mfa_kit.clock import FixedClock
 from mfa_kit.errors import PortalError
 from mfa_kit.policy import DEFAULT_POLICY
 from mfa_kit.portal import Portal
-from mfa_kit.screens.agent import AUDIT_ROWS, AgentConsole, audit_row
+from mfa_kit.screens._view import press_enter
+from mfa_kit.screens.agent import ALREADY_ENABLED_MESSAGE, AUDIT_ROWS, AgentConsole, audit_row
 from mfa_kit.training import TRAINING_LOGIN, TRAINING_PASSWORD
 
 
@@ -168,3 +169,41 @@ def test_html_in_an_unknown_login_is_escaped_in_the_message(console: AgentConsol
     assert console.message == f"There is no account with the Login Name {hostile!r}."
     assert "<img" not in console.message_area.value
     assert "&lt;img src=x onerror=alert(1)&gt;" in console.message_area.value
+
+
+def test_enable_mfa_a_second_time_says_so_and_changes_nothing(
+    console: AgentConsole, portal: Portal
+) -> None:
+    click(console, "enable")
+    account = portal.store.account(TRAINING_LOGIN)
+    events = portal.audit_trail()
+
+    click(console, "enable")
+
+    assert console.message == ALREADY_ENABLED_MESSAGE.format(login=TRAINING_LOGIN)
+    assert console.message == "MFA is already enabled for jordan.lee. Nothing was changed."
+    assert "already enabled" in console.message_area.value
+    assert portal.store.account(TRAINING_LOGIN) == account
+    assert portal.audit_trail() == events
+    assert [row[2] for row in console.audit_rows].count("mfa_enabled") == 1
+    assert "MFA enabled, not set up yet" in console.status_text
+
+
+def test_enable_mfa_on_an_active_account_keeps_its_authenticator(enrolled: Portal) -> None:
+    console = AgentConsole(enrolled)
+    account = enrolled.store.account(TRAINING_LOGIN)
+    events = enrolled.audit_trail()
+
+    click(console, "enable")
+
+    assert console.message == "MFA is already enabled for jordan.lee. Nothing was changed."
+    assert enrolled.store.account(TRAINING_LOGIN) == account
+    assert enrolled.audit_trail() == events
+
+
+def test_enter_in_the_login_name_box_clicks_find(console: AgentConsole, portal: Portal) -> None:
+    console.login_name.value = TRAINING_LOGIN
+
+    press_enter(console.login_name)
+
+    assert console.status_text == portal.status(TRAINING_LOGIN).summary()

@@ -16,6 +16,7 @@ from mfa_kit.clock import FixedClock
 from mfa_kit.otp import format_code
 from mfa_kit.policy import DEFAULT_POLICY
 from mfa_kit.portal import GOOGLE_LOGIN_MESSAGE, Portal
+from mfa_kit.screens._view import press_enter
 from mfa_kit.screens.login import LOGGED_OUT_MESSAGE, LoginScreen
 from mfa_kit.store import Account
 from mfa_kit.training import TRAINING_DISPLAY_NAME, TRAINING_LOGIN, TRAINING_PASSWORD
@@ -27,6 +28,8 @@ EXPIRED_CODE = (
     "That code has expired. Codes change every 30 seconds: type the code the app shows now. "
     "If this keeps happening, set the phone's date and time to automatic."
 )
+TYPE_THE_PASSWORD = "Type your Password, then click Log In."  # noqa: S105 - a message
+TYPE_THE_CODE = "Type the Security code that Google Authenticator shows, then click Submit."
 TIMED_OUT = (
     "This login has timed out or was already used. Log in again with your Login Name and Password."
 )
@@ -333,3 +336,99 @@ def test_html_typed_as_login_name_is_never_rendered(screen: LoginScreen, portal:
     assert screen.message == WRONG_LOGIN
     assert "<img" not in screen.message_area.value
     assert account(portal) == before
+
+
+def test_enter_in_the_password_box_clicks_log_in(
+    mfa_screen: LoginScreen, enrolled: Portal, phone: Authenticator
+) -> None:
+    mfa_screen.login_name.value = TRAINING_LOGIN
+    mfa_screen.password.value = TRAINING_PASSWORD
+
+    press_enter(mfa_screen.password)
+
+    assert mfa_screen.stage == "security_code"
+    assert mfa_screen.password.value == ""
+
+    mfa_screen.security_code.value = phone_code(phone)
+    press_enter(mfa_screen.security_code)
+
+    assert mfa_screen.stage == "logged_in"
+    assert mfa_screen.session is not None and mfa_screen.session.used_mfa
+
+
+def test_enter_in_the_login_name_box_clicks_log_in(screen: LoginScreen) -> None:
+    screen.login_name.value = TRAINING_LOGIN
+    screen.password.value = TRAINING_PASSWORD
+
+    press_enter(screen.login_name)
+
+    assert screen.stage == "logged_in"
+
+
+def test_other_messages_from_a_box_are_not_enter(screen: LoginScreen, portal: Portal) -> None:
+    before = account(portal)
+    events = portal.audit_trail()
+    screen.login_name.value = TRAINING_LOGIN
+    screen.password.value = TRAINING_PASSWORD
+
+    screen.password._handle_msg(
+        {"content": {"data": {"method": "custom", "content": {"event": "focus"}}}, "buffers": []}
+    )
+
+    assert screen.stage == "credentials" and screen.message == ""
+    assert screen.password.value == TRAINING_PASSWORD
+    assert account(portal) == before and portal.audit_trail() == events
+
+
+@pytest.mark.parametrize("press", ["click", "enter"])
+def test_an_empty_password_asks_for_it_and_is_not_counted(
+    mfa_screen: LoginScreen, enrolled: Portal, press: str
+) -> None:
+    before = account(enrolled)
+    events = enrolled.audit_trail()
+    mfa_screen.login_name.value = TRAINING_LOGIN
+    mfa_screen.password.value = ""
+
+    if press == "click":
+        mfa_screen.log_in_button.click()
+    else:
+        press_enter(mfa_screen.password)
+
+    assert mfa_screen.message == TYPE_THE_PASSWORD
+    assert TYPE_THE_PASSWORD in mfa_screen.message_area.value
+    assert mfa_screen.stage == "credentials" and mfa_screen.session is None
+    assert mfa_screen.login_name.value == TRAINING_LOGIN
+    assert account(enrolled) == before
+    assert enrolled.audit_trail() == events
+
+
+def test_an_empty_security_code_by_enter_is_answered_and_not_counted(
+    mfa_screen: LoginScreen, enrolled: Portal
+) -> None:
+    type_credentials(mfa_screen, TRAINING_LOGIN, TRAINING_PASSWORD)
+    before = account(enrolled)
+
+    mfa_screen.security_code.value = "   "
+    press_enter(mfa_screen.security_code)
+
+    assert mfa_screen.message == TYPE_THE_CODE
+    assert mfa_screen.stage == "security_code"
+    assert account(enrolled) == before
+
+
+def test_the_screen_shrinks_with_the_page_instead_of_being_clipped(screen: LoginScreen) -> None:
+    assert screen.widget.layout.width == "100%"
+    assert screen.widget.layout.max_width == "460px"
+    for box in (screen.login_name, screen.password, screen.security_code):
+        assert box.layout.width == "100%"
+
+
+def test_a_frozen_login_page_stays_a_picture(mfa_screen: LoginScreen, enrolled: Portal) -> None:
+    type_credentials(mfa_screen, TRAINING_LOGIN, TRAINING_PASSWORD)
+    shown = mfa_screen.text
+
+    mfa_screen.freeze()
+
+    for css_class in ("mfa-security-code", "mfa-security-submit", "mfa-login-submit"):
+        assert mfa_screen.control(css_class).disabled
+    assert mfa_screen.text == shown and mfa_screen.stage == "security_code"

@@ -18,7 +18,14 @@ from mfa_kit.authenticator import Authenticator
 from mfa_kit.clock import FixedClock, SkewedClock, SystemClock
 from mfa_kit.otp import DEFAULT_PROFILE, ISSUER, Totp, build_uri, format_code
 from mfa_kit.portal import Portal
-from mfa_kit.screens.phone import NOTHING_TO_SCAN, PhoneScreen
+from mfa_kit.screens._view import press_enter
+from mfa_kit.screens.phone import (
+    CONFIRM_LABEL,
+    CONFIRM_TITLE,
+    EDITING_TEXT,
+    NOTHING_TO_SCAN,
+    PhoneScreen,
+)
 from mfa_kit.screens.profile import ProfileScreen
 from mfa_kit.training import TRAINING_INSTANT, TRAINING_LOGIN, TRAINING_SECRET
 
@@ -86,7 +93,9 @@ def test_scanning_the_portal_qr_code_adds_spectrumvoip_with_its_code(
     assert screen.countdowns == [expected_left(clock)] == [DEFAULT_PROFILE.period]
     (card,) = screen._list.children
     assert "mfa-phone-entry" in card._dom_classes
-    name, code_html, countdown = card.children
+    name, code_html, countdown, delete_row = card.children
+    (delete,) = delete_row.children
+    assert "mfa-phone-delete" in delete._dom_classes and delete.layout.display == "none"
     assert "SpectrumVoIP" in name.value and TRAINING_LOGIN in name.value
     assert "mfa-phone-code" in code_html._dom_classes and code in code_html.value
     assert "mfa-phone-countdown" in countdown._dom_classes
@@ -294,3 +303,182 @@ def test_phone_profile_and_login_work_together_by_clicks(
 
     assert login.stage == "logged_in"
     assert clock.now() == TRAINING_INSTANT.timestamp() + DEFAULT_PROFILE.period
+
+
+def two_entries(screen: PhoneScreen, profile: ProfileScreen) -> tuple[str, str]:
+    """An old entry (from a QR code replaced since) above the current one: their secrets."""
+    first = profile.set_up_google_authenticator()
+    tap_scan(screen)
+    second = profile.set_up_google_authenticator()
+    tap_scan(screen)
+    assert first is not None and second is not None
+    return first.secret, second.secret
+
+
+def test_edit_shows_a_delete_button_beside_each_entry(
+    screen: PhoneScreen, profile: ProfileScreen
+) -> None:
+    two_entries(screen, profile)
+    assert [b.layout.display for b in screen.delete_buttons] == ["none", "none"]
+    edit = screen.control("mfa-phone-edit")
+    assert edit.description == "Edit"
+
+    edit.click()
+
+    assert screen.editing and edit.description == "Done"
+    assert [b.layout.display for b in screen.delete_buttons] == [None, None]
+    assert [b.description for b in screen.delete_buttons] == ["Delete", "Delete"]
+    assert screen.message == EDITING_TEXT
+    assert screen.text.splitlines()[0] == "Google Authenticator (editing)"
+
+    edit.click()
+
+    assert not screen.editing and edit.description == "Edit"
+    assert [b.layout.display for b in screen.delete_buttons] == ["none", "none"]
+
+
+def test_delete_asks_first_and_then_removes_only_that_entry(
+    screen: PhoneScreen, profile: ProfileScreen, phone: Authenticator, clock: FixedClock
+) -> None:
+    old, new = two_entries(screen, profile)
+    screen.edit_button.click()
+
+    screen.delete_buttons[0].click()
+
+    # Nothing is gone yet: the app asks.
+    assert len(phone.entries) == 2
+    assert screen.asking_to_delete is phone.entries[0]
+    assert screen._confirm.layout.display is None
+    # The entry asked about is framed; its twin of the same name is not.
+    assert [row.card.layout.border is not None for row in screen._rows] == [True, False]
+    assert TRAINING_NAME in screen.confirm_text.value
+    assert f"{CONFIRM_TITLE} Deleting {TRAINING_NAME} from this phone" in screen.text
+    assert screen.control("mfa-phone-confirm-delete").description == CONFIRM_LABEL
+
+    screen.confirm_button.click()
+
+    assert [entry.secret for entry in phone.entries] == [new]
+    assert screen.codes == [(TRAINING_NAME, expected_code(new, clock))]
+    assert screen.message == f"Account deleted: {TRAINING_NAME}."
+    assert screen.asking_to_delete is None and screen._confirm.layout.display == "none"
+    assert [row.card.layout.border for row in screen._rows] == [None]
+    assert old != new
+
+
+def test_cancel_deletes_nothing(
+    screen: PhoneScreen, profile: ProfileScreen, phone: Authenticator
+) -> None:
+    two_entries(screen, profile)
+    before = list(phone.entries)
+    shown = screen.codes
+    screen.ask_to_delete(1)
+
+    screen.control("mfa-phone-cancel-delete").click()
+
+    assert phone.entries == before and all(
+        a is b for a, b in zip(phone.entries, before, strict=True)
+    )
+    assert screen.codes == shown
+    assert screen.asking_to_delete is None and screen._confirm.layout.display == "none"
+    assert screen.message == EDITING_TEXT
+
+
+def test_done_closes_an_open_confirmation_without_deleting(
+    screen: PhoneScreen, profile: ProfileScreen, phone: Authenticator
+) -> None:
+    two_entries(screen, profile)
+    screen.ask_to_delete(0)
+
+    screen.edit_button.click()  # now labelled Done
+
+    assert len(phone.entries) == 2
+    assert screen.asking_to_delete is None and not screen.editing
+
+
+def test_confirm_with_nothing_asked_deletes_nothing(
+    screen: PhoneScreen, profile: ProfileScreen, phone: Authenticator
+) -> None:
+    two_entries(screen, profile)
+    before = list(phone.entries)
+
+    assert screen.confirm_delete() is None
+
+    assert phone.entries == before
+
+
+def test_an_entry_already_gone_is_not_deleted_twice(
+    screen: PhoneScreen, profile: ProfileScreen, phone: Authenticator
+) -> None:
+    two_entries(screen, profile)
+    screen.ask_to_delete(0)
+    gone = phone.entries[0]
+    phone.delete(gone)
+    left = list(phone.entries)
+
+    assert screen.confirm_delete() is None
+
+    assert screen.message == "That entry is no longer on this phone."
+    assert phone.entries == left
+
+
+def test_deleting_the_last_entry_shows_the_empty_phone(
+    screen: PhoneScreen, profile: ProfileScreen, phone: Authenticator
+) -> None:
+    profile.set_up_google_authenticator()
+    tap_scan(screen)
+    screen.ask_to_delete(0)
+    screen.confirm_delete()
+
+    assert phone.entries == [] and screen.codes == []
+    assert screen._empty.layout.display is None
+    assert "(no accounts)" in screen.text
+
+
+def test_delete_the_old_entry_then_scan_the_new_qr_code(
+    screen: PhoneScreen, profile: ProfileScreen, phone: Authenticator, clock: FixedClock
+) -> None:
+    """What the course asks after a second Set Up: one entry left, the one the portal expects."""
+    first = profile.set_up_google_authenticator()
+    tap_scan(screen)
+    second = profile.set_up_google_authenticator()
+    assert first is not None and second is not None
+
+    screen.edit_button.click()
+    screen.delete_buttons[0].click()
+    screen.confirm_button.click()
+    screen.edit_button.click()
+    tap_scan(screen)
+
+    assert [entry.secret for entry in phone.entries] == [second.secret]
+    assert screen.codes == [(TRAINING_NAME, expected_code(second.secret, clock))]
+
+
+def test_enter_in_the_key_box_adds_the_entry(phone: Authenticator, clock: FixedClock) -> None:
+    screen = PhoneScreen(phone)
+    screen.open_setup_key_form()
+    screen.account_field.value = TRAINING_LOGIN
+    screen.key_field.value = TRAINING_SECRET
+
+    press_enter(screen.key_field)
+
+    assert screen.codes == [(TRAINING_NAME, expected_code(TRAINING_SECRET, clock))]
+
+
+def test_the_phone_shrinks_with_the_page_instead_of_being_clipped(screen: PhoneScreen) -> None:
+    phone_card = screen.widget.children[0]
+    assert phone_card.layout.width == "100%" and phone_card.layout.max_width == "300px"
+    toolbar = phone_card.children[1]
+    assert toolbar.children == (screen.add_button, screen.edit_button)
+    assert toolbar.layout.flex_flow == "row wrap"
+
+
+def test_a_frozen_phone_cannot_move_the_clock_or_delete(
+    screen: PhoneScreen, profile: ProfileScreen
+) -> None:
+    two_entries(screen, profile)
+    screen.edit()
+
+    screen.freeze()
+
+    frozen = [screen.wait_button, screen.add_button, screen.edit_button, *screen.delete_buttons]
+    assert all(button.disabled for button in frozen)

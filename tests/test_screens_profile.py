@@ -16,10 +16,12 @@ from mfa_kit.clock import FixedClock
 from mfa_kit.otp import ISSUER, format_code, parse_uri
 from mfa_kit.policy import DEFAULT_POLICY
 from mfa_kit.portal import Portal
+from mfa_kit.screens._view import press_enter
 from mfa_kit.screens.profile import (
     ACTIVE_TEXT,
     ENABLED_TEXT,
     NOT_ENABLED_TEXT,
+    REPLACED_TEXT,
     SAVED_TEXT,
     SCAN_TEXT,
     ProfileScreen,
@@ -39,6 +41,8 @@ MFA_NOT_ENABLED = (
 NO_SETUP = "Click Set Up Google Authenticator first, scan the QR code, then type the Passcode."
 WRONG_CURRENT_PASSWORD = "The Current Password is not correct. Nothing was saved."
 WRONG_CODE = "That code is not correct. Type the code the app shows now for SpectrumVoIP."
+TYPE_THE_PASSCODE = "Type the Passcode that Google Authenticator shows, then click Save."
+TYPE_THE_CURRENT_PASSWORD = "Type your Current Password, then click Save."  # noqa: S105 - a message
 EXPIRED_CODE = (
     "That code has expired. Codes change every 30 seconds: type the code the app shows now. "
     "If this keeps happening, set the phone's date and time to automatic."
@@ -250,11 +254,88 @@ def test_save_with_a_malformed_passcode_changes_nothing(
 
 def test_a_second_set_up_replaces_the_qr_code(scanned: ProfileScreen, enabled: Portal) -> None:
     first = scanned.qr_png
+    assert scanned.message == SCAN_TEXT
 
     setup = scanned.set_up_google_authenticator()
 
     assert setup is not None and scanned.qr_png != first
     assert parse_uri(qr.decode(scanned.qr_png)).secret == setup.secret != TRAINING_SECRET
+    assert scanned.message == REPLACED_TEXT
+    assert "A new QR code replaced the earlier one" in scanned.message_area.value
+    assert "stops working" in scanned.message
+
+
+def test_after_a_second_set_up_the_entry_from_the_first_is_refused(
+    scanned: ProfileScreen, enabled: Portal, phone: Authenticator
+) -> None:
+    """What the message warns about: the earlier entry's code no longer saves."""
+    scanned.set_up_button.click()
+    before = account(enabled)
+
+    type_and_save(scanned, format_code(phone.find(TRAINING_LOGIN)[0].code()), TRAINING_PASSWORD)
+
+    assert scanned.message == WRONG_CODE
+    assert_failures_rose(enabled, before, 1)
+
+
+def test_set_up_after_a_saved_setup_is_not_a_replacement_of_a_qr_code(
+    scanned: ProfileScreen, enabled: Portal, phone: Authenticator
+) -> None:
+    type_and_save(scanned, phone_code(phone), TRAINING_PASSWORD)
+    enabled.reset_mfa(TRAINING_LOGIN)
+
+    scanned.set_up_button.click()
+
+    assert scanned.message == SCAN_TEXT
+
+
+@pytest.mark.parametrize("box", ["passcode", "current_password"])
+def test_enter_in_either_field_clicks_save(
+    scanned: ProfileScreen, enabled: Portal, phone: Authenticator, box: str
+) -> None:
+    scanned.passcode.value = phone_code(phone)
+    scanned.current_password.value = TRAINING_PASSWORD
+
+    press_enter(getattr(scanned, box))
+
+    assert scanned.message == SAVED_TEXT
+    assert enabled.status(TRAINING_LOGIN).mfa_active
+
+
+@pytest.mark.parametrize(
+    ("passcode", "password", "message"),
+    [
+        ("", "", TYPE_THE_PASSCODE),
+        ("", TRAINING_PASSWORD, TYPE_THE_PASSCODE),
+        ("  ", "not-my-password", TYPE_THE_PASSCODE),
+        ("123 456", "", TYPE_THE_CURRENT_PASSWORD),
+    ],
+)
+def test_an_empty_field_is_asked_for_and_not_counted(
+    scanned: ProfileScreen, enabled: Portal, passcode: str, password: str, message: str
+) -> None:
+    before = account(enabled)
+    events = enabled.audit_trail()
+
+    type_and_save(scanned, passcode, password)
+
+    assert scanned.message == message
+    assert message in scanned.message_area.value
+    assert "more failed attempts" not in scanned.message_area.value
+    assert scanned.qr_png is not None
+    assert account(enabled) == before
+    assert enabled.audit_trail() == events
+
+
+def test_save_by_enter_with_both_fields_empty_is_not_counted(
+    scanned: ProfileScreen, enabled: Portal
+) -> None:
+    before = account(enabled)
+
+    press_enter(scanned.passcode)
+
+    assert scanned.message == TYPE_THE_PASSCODE
+    assert account(enabled) == before
 
 
 def test_html_in_the_display_name_is_escaped_on_the_page(portal: Portal) -> None:
@@ -270,3 +351,20 @@ def test_html_in_the_display_name_is_escaped_on_the_page(portal: Portal) -> None
     )
     assert "&lt;img src=x onerror=alert(1)&gt;" in page_html
     assert "<img" not in page_html
+
+
+def test_a_frozen_page_keeps_its_moment_and_its_words(
+    scanned: ProfileScreen, enabled: Portal, phone: Authenticator
+) -> None:
+    type_and_save(scanned, "123 456", TRAINING_PASSWORD)
+    shown = scanned.text
+
+    assert scanned.freeze() is scanned
+
+    assert scanned.frozen and "mfa-snapshot" in scanned.widget._dom_classes
+    controls = [scanned.control(c) for c in ("mfa-setup-authenticator", "mfa-save")]
+    assert all(control.disabled for control in controls)
+    assert scanned.passcode.disabled and scanned.current_password.disabled
+    # Greyed out as a picture, but it still says what the page offered at that moment.
+    assert scanned.set_up_offered and scanned.text == shown
+    assert "[Set Up Google Authenticator]: offered" in scanned.text

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
-from mfa_kit.timeline import SHOWN_EACH_SIDE, step_window_svg, step_window_text
+from mfa_kit.timeline import SHOWN_EACH_SIDE, caption_lines, step_window_svg, step_window_text
 from mfa_kit.training import TRAINING_INSTANT
 
 AT = TRAINING_INSTANT.timestamp()
@@ -72,3 +73,41 @@ def test_the_text_twin_says_the_same():
         "outside that window."
     )
     assert step_window_text(None, AT).endswith("is not the code of any step near then.")
+
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+"""A wide sans-serif font (Chromium's fallback for Helvetica on Debian)."""
+
+
+NARROW_COLUMN = 590
+"""Pixels an output has in JupyterLab at 1024 px wide with the file browser open."""
+
+
+@pytest.mark.parametrize(
+    "offset", [None, 0, -3, SHOWN_EACH_SIDE + 1, -(SHOWN_EACH_SIDE + 1), 120, -40]
+)
+def test_every_text_fits_inside_the_picture_and_the_picture_in_a_narrow_column(offset):
+    if not DEJAVU.exists():
+        pytest.skip(f"{DEJAVU} is not installed (apt-get install fonts-dejavu-core)")
+    from PIL import ImageFont
+
+    svg = step_window_svg(offset, AT)
+    root = ET.fromstring(svg)  # noqa: S314 - the picture this project just drew
+    width = float(root.get("width"))
+    assert width <= NARROW_COLUMN
+    texts = list(root.iter(f"{SVG}text"))
+    captions = [t.text for t in texts if t.get("font-size") == "12"]
+    assert captions == caption_lines(30, AT)
+    for text in texts:
+        length = ImageFont.truetype(str(DEJAVU), int(text.get("font-size"))).getlength(text.text)
+        x = float(text.get("x"))
+        left = x - length / 2 if text.get("text-anchor") == "middle" else x
+        assert 0 <= left and left + length <= width, (text.text, left, left + length, width)
+    # The whole legend is there, not cut at "amber: re".
+    assert "Amber: refused as expired." in svg
+
+
+def test_the_picture_scales_down_on_a_narrow_page():
+    root = ET.fromstring(step_window_svg(None, AT))  # noqa: S314
+    assert root.get("viewBox") == f"0 0 {root.get('width')} {root.get('height')}"
+    assert "max-width: 100%" in root.get("style")

@@ -19,8 +19,9 @@ from jupyterhub.utils import url_path_join
 from tornado import ioloop, web
 
 from . import STATE_VARIABLE, TRAINER
+from .roster import Trainee
 from .state import load
-from .table import DONE, TRIED, as_csv, build, pass_text, score_text, when_text
+from .table import DONE, TRIED, as_csv, build, certificate_of, pass_text, score_text, when_text
 
 REFRESH_SECONDS = 15
 
@@ -38,20 +39,45 @@ def hub_activity() -> dict[str, str | None]:
         return {}
 
 
-class TrainerOnly(HubOAuthenticated, web.RequestHandler):
-    def classroom(self):
-        return load(Path(os.environ[STATE_VARIABLE]))
+WORKSPACES_VARIABLE = "MFA_KIT_CLASSROOM_WORKSPACES"
+"""On Kubernetes: where the trainees' volumes are mounted (read-only) in the dashboard's
+container, as a template with {login}; the trainees are then the hub's non-admin users."""
 
+
+def trainees_and_workspaces():
+    """The trainees (roster order) and where each one's workspace is."""
+    template = os.environ.get(WORKSPACES_VARIABLE)
+    if template:
+        request = urllib.request.Request(  # noqa: S310 (the hub's own API URL)
+            url_path_join(os.environ["JUPYTERHUB_API_URL"], "users"),
+            headers={"Authorization": f"token {os.environ['JUPYTERHUB_API_TOKEN']}"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310
+            users = sorted(user["name"] for user in json.load(answer) if not user.get("admin"))
+        trainees = [Trainee(name, name) for name in users]
+        return trainees, lambda login: Path(template.format(login=login))
+    classroom = load(Path(os.environ[STATE_VARIABLE]))
+    return list(classroom.trainees), classroom.workspace
+
+
+def trainers() -> set[str]:
+    """Who may open the dashboard: the one-machine trainer, or on Kubernetes the logins in
+    MFA_KIT_CLASSROOM_TRAINERS (comma-separated). The hub also grants the service to admins only."""
+    names = os.environ.get("MFA_KIT_CLASSROOM_TRAINERS", TRAINER)
+    return {name.strip() for name in names.split(",") if name.strip()}
+
+
+class TrainerOnly(HubOAuthenticated, web.RequestHandler):
     def prepare(self) -> None:
         user = self.get_current_user()
         if user is None:
             return  # @web.authenticated on the method sends the browser to log in
-        if user.get("name") != TRAINER:
+        if user.get("name") not in trainers():
             raise web.HTTPError(403, "the dashboard is for the trainer only")
 
     def table(self):
-        classroom = self.classroom()
-        return build(classroom.trainees, classroom.workspace, hub_activity())
+        trainees, workspace_of = trainees_and_workspaces()
+        return build(trainees, workspace_of, hub_activity())
 
 
 class Page(TrainerOnly):
@@ -68,13 +94,15 @@ class Page(TrainerOnly):
                 for column in columns
             )
             certificate = (
-                f'<a href="certificate/{esc(row.login)}">certificate</a>' if row.certificate else ""
+                f'<a href="certificate/{esc(row.login)}">certificate</a>' if row.certified else ""
             )
             body.append(
                 f'<tr data-login="{esc(row.login)}"><th>{esc(row.name)}<br>'
                 f"<small>{esc(row.login)}</small></th>{cells}"
-                f"<td>{esc(score_text(row.score))}</td><td>{esc(pass_text(row.passed))}</td>"
-                f"<td>{esc(when_text(row.last_activity))}</td><td>{certificate}</td>"
+                f'<td class="score">{esc(score_text(row.score))}</td>'
+                f'<td class="passed">{esc(pass_text(row.passed))}</td>'
+                f'<td class="activity">{esc(when_text(row.last_activity))}</td>'
+                f'<td class="certificate">{certificate}</td>'
                 f'<td class="problem">{esc(row.problem)}</td></tr>'
             )
         self.set_header("Cache-Control", "no-store")
@@ -110,16 +138,24 @@ class Export(TrainerOnly):
 class Certificate(TrainerOnly):
     @web.authenticated
     def get(self, login: str) -> None:
-        classroom = self.classroom()
-        if login not in classroom.logins:
-            raise web.HTTPError(404)
-        columns, rows = self.table()
-        path = next((row.certificate for row in rows if row.login == login), None)
-        if path is None:
-            raise web.HTTPError(404, "no certificate yet")
-        kinds = {".html": "text/html", ".pdf": "application/pdf", ".svg": "image/svg+xml"}
-        self.set_header("Content-Type", kinds.get(path.suffix.lower(), "image/png"))
-        self.write(path.read_bytes())
+        from ..certificate import CertificateError, certificate_from_report
+        from ..progress import ProgressError, read_report
+
+        trainees, workspace_of = trainees_and_workspaces()
+        if login not in {trainee.login for trainee in trainees}:
+            raise web.HTTPError(404, "no such trainee")
+        workspace = workspace_of(login)
+        written = certificate_of(workspace)
+        if written is not None:
+            page = written.read_text(encoding="utf-8")
+        else:
+            # Made from the progress record, read-only: nothing is written for the trainee.
+            try:
+                page = certificate_from_report(read_report(workspace))
+            except (CertificateError, ProgressError) as problem:
+                raise web.HTTPError(404, str(problem)) from None
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.write(page)
 
 
 def make_app() -> web.Application:

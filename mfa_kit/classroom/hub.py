@@ -19,6 +19,7 @@ from pathlib import Path
 
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 
+from ..cli.servers import LAB_SETTINGS
 from . import COURSE_START, DASHBOARD_SERVICE, IDLE_TIMEOUT_MINUTES, STATE_VARIABLE, TRAINER
 from .state import Classroom, load
 
@@ -35,6 +36,8 @@ SINGLE_USER_ARGS = [
     "--LabApp.news_url=None",
     "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     "--LabApp.extension_manager=readonly",
+    # The course's JupyterLab settings (no news prompt), as `mfa-kit lab` uses them.
+    f"--LabApp.app_settings_dir={LAB_SETTINGS}",
 ]
 
 
@@ -49,8 +52,9 @@ def workspace_environment(workspace: Path, state: Path) -> dict[str, str]:
 
 
 def ensure_workspace(workspace: Path, login: str) -> Path:
-    """The trainee's course workspace, created with the course's own code the first time."""
-    if (workspace / COURSE_START).exists():
+    """The trainee's course workspace, created with the course's own code the first time;
+    later starts keep it as it is (the trainee's work)."""
+    if (workspace / COURSE_START).exists() or (workspace / "progress.sqlite3").exists():
         return workspace
     from ..workspace import init_workspace
 

@@ -15,7 +15,6 @@ from pathlib import Path
 DONE = "✔"
 TRIED = "✘"
 NOT_TRIED = ""
-CERTIFICATE_SUFFIXES = (".html", ".pdf", ".svg", ".png")
 
 
 @dataclass
@@ -27,6 +26,9 @@ class Row:
     passed: bool | None = None
     last_activity: datetime | None = None
     certificate: Path | None = None
+    """The certificate file in the workspace, if the trainee wrote one."""
+    certified: bool = False
+    """A certificate can be shown: a written file, or a passed assessment to make it from."""
     problem: str = ""
 
 
@@ -53,15 +55,11 @@ def cell(notebook: dict) -> str:
 
 
 def certificate_of(workspace: Path) -> Path | None:
-    """The trainee's certificate file in their workspace, if the assessment produced one."""
-    if not workspace.is_dir():
-        return None
-    found = sorted(
-        path
-        for path in workspace.glob("certificate*")
-        if path.suffix.lower() in CERTIFICATE_SUFFIXES and path.is_file()
-    )
-    return found[0] if found else None
+    """The certificate file the trainee wrote in their workspace (mfa-kit certificate), if any."""
+    from ..certificate import CERTIFICATE_NAME
+
+    path = workspace / CERTIFICATE_NAME
+    return path if path.is_file() else None
 
 
 def build(
@@ -94,14 +92,14 @@ def build(
         known = [when for when in times if when is not None]
         row.last_activity = max(known) if known else None
         row.certificate = certificate_of(workspace)
+        row.certified = bool(row.certificate) or bool(row.passed)
         rows.append(row)
     return columns, rows
 
 
 def score_text(score: float | None) -> str:
-    if score is None:
-        return ""
-    return f"{score:.0%}" if score <= 1 else f"{score:g}"
+    """The assessment score, a percentage as the assessment records it."""
+    return "" if score is None else f"{score:g} %"
 
 
 def pass_text(passed: bool | None) -> str:
@@ -128,7 +126,7 @@ def as_csv(columns: list[str], rows: list[Row]) -> str:
                 score_text(row.score),
                 pass_text(row.passed),
                 when_text(row.last_activity),
-                "yes" if row.certificate else "",
+                "yes" if row.certified else "",
                 row.problem,
             ]
         )

@@ -15,6 +15,7 @@ _MODULES = (
     "reproduce",
     "classroom_commands",
     "certificate_commands",
+    "course_commands",
 )
 
 

@@ -107,6 +107,11 @@ def _start(args: argparse.Namespace) -> int:
         sys.stderr.write(f"mfa-kit classroom: {problem}\n")
         return 1
     print(f"The class is open at {url}/  ({len(classroom.trainees)} trainees)")
+    if args.ip not in ("127.0.0.1", "::1", "localhost") and args.ssl_cert is None:
+        print(
+            f"Warning: {args.ip} is reachable from the network without TLS: passwords and "
+            "Security codes cross it in clear text (use --ssl-cert and --ssl-key)."
+        )
     print(f"Trainer login: {TRAINER}; dashboard: {url}/services/dashboard/")
     print(f"Trainer API token: {classroom.trainer_token_file} (REST API {url}/hub/api)")
     if passwords is not None:

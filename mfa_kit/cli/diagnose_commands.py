@@ -32,7 +32,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="say why a code was refused (secret mode or portal mode)",
         description=(
             "Secret mode (--secret) checks the code against one setup key; portal mode "
-            "(--login) reads the practice portal's database and also checks lockout, replay, "
+            "(--login) reads the practice portal's database, its record of attempts (without "
+            "--code: the recent attempts explained) and also checks lockout, replay, "
             "the pending and previous setups and the company's other accounts. Exit status: "
             "0 a diagnosis, 1 the code typed cannot be a code at all (MALFORMED, still a "
             "diagnosis), 2 bad arguments."
@@ -76,9 +77,33 @@ def register(commands: argparse._SubParsersAction) -> None:
     diagnose.add_argument(
         "--symptom", default=None, help="what the customer describes, e.g. 'google' (portal mode)"
     )
+    diagnose.add_argument(
+        "--since",
+        default=None,
+        metavar="WHEN",
+        help=(
+            "portal mode without --code: explain the attempts the portal recorded since "
+            "WHEN (default: the day before --at)"
+        ),
+    )
     add_profile_arguments(diagnose)
     diagnose.add_argument("--json", action="store_true", help="print the diagnosis as JSON")
     diagnose.set_defaults(handler=_diagnose)
+
+    triage = commands.add_parser(
+        "triage",
+        help="likely causes from what the customer can tell, without the secret",
+        description=(
+            "Asks what the customer sees (the screen's message, the Security code box, the "
+            "phone's clock against the exact time, the entries in the app, recent changes, "
+            "the button) and answers with the likely causes and the words to read out. "
+            "--answers FILE.yaml answers from a file of question: answer lines instead. "
+            "Exit status: 0 a result (contradictions are reported in it), 2 bad answers."
+        ),
+    )
+    triage.add_argument("--answers", metavar="FILE.yaml", help="answers from a YAML file")
+    triage.add_argument("--json", action="store_true", help="print the result as JSON")
+    triage.set_defaults(handler=_triage)
 
     lint = commands.add_parser(
         "lint",
@@ -142,8 +167,8 @@ def _diagnose(args: argparse.Namespace) -> int:
     at = _when(args.at)
     phone_offset = parse_phone_offset(args.phone_offset)
     if args.secret is not None:
-        if args.db is not None or args.symptom is not None:
-            raise UsageError("--db and --symptom are for portal mode (--login)")
+        if args.db is not None or args.symptom is not None or args.since is not None:
+            raise UsageError("--db, --symptom and --since are for portal mode (--login)")
         code, next_code = _codes(args)
         profile = profile_from(args)
         try:
@@ -187,7 +212,13 @@ def _diagnose_login(
         raise UsageError(str(problem)) from None
     with store:
         portal = Portal(store, SystemClock())
-        code, next_code = _codes(args)
+        if args.code:
+            code, next_code = _codes(args)
+            if args.since is not None:
+                raise UsageError("--since is for explaining the record without --code")
+        else:
+            code, next_code = None, None
+        since = parse_when(args.since) if args.since is not None else None
         try:
             return diagnose_login(
                 portal,
@@ -198,6 +229,7 @@ def _diagnose_login(
                 window=window,
                 next_code=next_code,
                 phone_offset_seconds=phone_offset,
+                since=since,
             )
         except AccountNotFound as problem:
             raise UsageError(str(problem)) from None
@@ -226,8 +258,73 @@ def _text(diagnosis: Diagnosis) -> str:
             lines.append(f"{number}. {cause.title} ({label}{cause.verdict.name}){odds}")
             lines.append(f"   What happened: {cause.explanation}")
             lines.append(f"   What to do: {cause.fix}")
+    if diagnosis.attempts is not None:
+        lines.append(f"Attempts the portal recorded: {len(diagnosis.attempts)}")
+        for attempt in diagnosis.attempts:
+            offset = attempt["offset_seconds"]
+            where = "" if offset is None else f" at {offset:+d} s"
+            lines.append(
+                f"  {attempt['at']}  {attempt['event']}: {attempt['outcome']}"
+                f" (matched {attempt['matched']}{where})"
+            )
     lines.append(f"Read this to the customer: {diagnosis.read_out}")
     return "\n".join(lines)
+
+
+def _triage(args: argparse.Namespace) -> int:
+    from ..triage import TriageError, load_answers, triage
+
+    try:
+        answers = load_answers(args.answers) if args.answers else _ask()
+    except TriageError as problem:
+        raise UsageError(str(problem)) from None
+    result = triage(answers)
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(result.text())
+    return 0
+
+
+def _ask() -> object:
+    """The questions one by one on the terminal (prompts on stderr, so --json stays clean)."""
+    import sys
+
+    from ..clock import to_datetime
+    from ..triage import QUESTIONS, UNKNOWN, Answers, TriageError, phone_offset_from_times
+
+    values: dict[str, object] = {}
+    for question in QUESTIONS:
+        while True:
+            if question.name == "phone_offset_seconds":
+                now = time.time()
+                sys.stderr.write(
+                    f"The exact time now: {to_datetime(now):%Y-%m-%d %H:%M:%S} UTC.\n"
+                    f"{question.prompt}\n  (type the phone's time as HH:MM:SS in UTC, or "
+                    "signed seconds like -95; Enter if unknown)\n> "
+                )
+            else:
+                sys.stderr.write(f"{question.prompt}\n")
+                if question.choices:
+                    for name, words in question.choices.items():
+                        sys.stderr.write(f"  {name}: {words}\n")
+                sys.stderr.write("> ")
+            sys.stderr.flush()
+            line = sys.stdin.readline()
+            text = line.strip()
+            try:
+                if question.name == "phone_offset_seconds" and ":" in text:
+                    values[question.name] = phone_offset_from_times(text, now)
+                else:
+                    values[question.name] = Answers.from_mapping(
+                        {question.name: text or UNKNOWN}
+                    ).as_dict()[question.name]
+                break
+            except TriageError as problem:
+                if not line:  # end of input: the rest is unknown
+                    raise UsageError(f"no answer to {question.name}: {problem}") from None
+                sys.stderr.write(f"  {problem}; try again.\n")
+    return Answers(**values)  # type: ignore[arg-type]
 
 
 def _lint(args: argparse.Namespace) -> int:

@@ -1,4 +1,7 @@
-"""mfa-kit lab | demo: JupyterLab on the course and voila on the customer demo, on 127.0.0.1.
+"""mfa-kit lab | demo: JupyterLab on the trainee's workspace and voila on the customer demo.
+
+Both listen on 127.0.0.1. The lab opens the trainee's own copy of the course (made on first
+use), never the repository's notebooks/.
 
 Neither server fetches anything from the internet: news, update checks and CDN links are off.
 """
@@ -31,8 +34,18 @@ LAB_SETTINGS = JUPYTER_DATA / "lab" / "settings"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    lab = commands.add_parser("lab", help=f"JupyterLab on the course ({COURSE_NOTEBOOK})")
+    lab = commands.add_parser(
+        "lab", help=f"JupyterLab on your copy of the course ({COURSE_NOTEBOOK})"
+    )
     _add_server_arguments(lab, DEFAULT_LAB_PORT)
+    lab.add_argument(
+        "--workspace",
+        metavar="DIR",
+        default=None,
+        help="your copy of the course (default: $MFA_KIT_HOME, else ~/mfa-kit-course); "
+        "made on first use, kept afterwards",
+    )
+    lab.add_argument("--trainee", metavar="NAME", help="your name, for the progress record")
     lab.set_defaults(handler=_lab)
 
     demo = commands.add_parser("demo", help=f"the customer demo as a web page ({DEMO_NOTEBOOK})")
@@ -83,10 +96,15 @@ def _port(requested: int | None, default: int) -> tuple[int, int]:
     return requested, 0
 
 
-def lab_argv(port: int | None = None, open_browser: bool = True) -> list[str]:
-    """The JupyterLab command line: the course's first notebook, loopback only, nothing fetched."""
+def lab_argv(
+    port: int | None = None, open_browser: bool = True, workspace: Path | None = None
+) -> list[str]:
+    """The JupyterLab command line: the course's first notebook in the trainee's ``workspace``
+    (default :func:`mfa_kit.workspace.default_workspace`), loopback only, nothing fetched."""
+    from ..workspace import default_workspace
+
     number, retries = _port(port, DEFAULT_LAB_PORT)
-    course = notebook_path(COURSE_NOTEBOOK)
+    course = (workspace or default_workspace()) / COURSE_NOTEBOOK
     return [
         f"--ServerApp.ip={LOOPBACK}",
         f"--ServerApp.port={number}",
@@ -111,21 +129,41 @@ def _running_as_root() -> bool:
 
 
 def demo_argv(port: int | None = None, open_browser: bool = True) -> list[str]:
-    """The voila command line: the demo notebook, loopback only, no code, no tracebacks."""
+    """The voila command line: the demo notebook, loopback only, no code, no tracebacks,
+    a token, and a bounded set of kernels (see mfa_kit.demo_server)."""
+    from .. import demo_server
+
     number, retries = _port(port, DEFAULT_DEMO_PORT)
     demo = notebook_path(DEMO_NOTEBOOK)
+    try:
+        idle = demo_server.idle_seconds()
+    except ValueError as problem:
+        raise UsageError(str(problem)) from None
     return [
         str(demo),
         f"--Voila.ip={LOOPBACK}",
         f"--Voila.port={number}",
         f"--Voila.port_retries={retries}",
         f"--Voila.open_browser={open_browser}",
+        # Only whoever started the demo drives it: the URL it prints carries a fresh token
+        # ($JUPYTER_TOKEN if set), and the token cannot be swapped for a saved password.
+        "--Voila.auto_token=True",
+        "--PasswordIdentityProvider.allow_password_change=False",
         f"--VoilaConfiguration.template={DEMO_TEMPLATE}",
         "--VoilaConfiguration.strip_sources=True",
         # A customer never sees a Python traceback, whatever goes wrong.
         "--VoilaConfiguration.show_tracebacks=False",
         # Keep a kernel that has already run the demo: a reload of the page shows it at once.
         "--VoilaConfiguration.preheat_kernel=True",
+        f"--VoilaConfiguration.default_pool_size={demo_server.WARM_KERNELS}",
+        # Every kernel starts through this class, which never runs more than MAX_KERNELS.
+        "--VoilaConfiguration.multi_kernel_manager_class="
+        f"{demo_server.BoundedKernelManager.__module__}.BoundedKernelManager",
+        # A kernel no page is connected to (a page that was fetched and never opened, a
+        # browser that crashed) is shut down once idle; an open page keeps its kernel.
+        f"--MappingKernelManager.cull_idle_timeout={idle}",
+        f"--MappingKernelManager.cull_interval={max(1, min(idle, 10))}",
+        "--MappingKernelManager.cull_connected=False",
     ]
 
 
@@ -139,8 +177,48 @@ def demo_environment(live: bool = False) -> dict[str, str]:
     return {"JUPYTER_PATH": os.pathsep.join(paths), MODE_VARIABLE: LIVE if live else SIMULATED}
 
 
+def lab_environment(workspace: Path) -> dict[str, str]:
+    """What the lab's kernels see: the workspace (for progress) and its practice portal."""
+    from ..store import DB_ENV
+    from ..workspace import HOME_ENV, PRACTICE_PORTAL
+
+    return {HOME_ENV: str(workspace), DB_ENV: str(workspace / PRACTICE_PORTAL)}
+
+
+def prepare_workspace(folder: Path, trainee: str | None, ask: bool) -> tuple[Path, list[str]]:
+    """Make or reopen the trainee's workspace; ask the name once when ``ask`` and none is known."""
+    from ..progress import PROGRESS_FILE, Progress, ProgressError
+    from ..workspace import WorkspaceError, open_workspace
+
+    try:
+        workspace, added = open_workspace(folder, trainee=trainee)
+        if not trainee and ask:
+            progress = Progress(workspace / PROGRESS_FILE)
+            try:
+                if not progress.trainee:
+                    name = input("Your name, for your progress record and certificate: ").strip()
+                    if name:
+                        progress.set_trainee(name)
+            finally:
+                progress.close()
+    except (WorkspaceError, ProgressError) as problem:
+        raise UsageError(str(problem)) from None
+    except EOFError:
+        return folder, []
+    return workspace, added
+
+
 def _lab(args: argparse.Namespace) -> int:
-    argv = lab_argv(args.port, open_browser=not args.no_browser)
+    import sys
+
+    from ..workspace import default_workspace
+
+    folder = Path(args.workspace).expanduser() if args.workspace else default_workspace()
+    workspace, added = prepare_workspace(folder, args.trainee, ask=sys.stdin.isatty())
+    if added:
+        print(f"Your copy of the course is in {workspace} ({len(added)} notebooks added).")
+    argv = lab_argv(args.port, open_browser=not args.no_browser, workspace=workspace.resolve())
+    os.environ.update(lab_environment(workspace.resolve()))
     from jupyterlab.labapp import LabApp
 
     LabApp.launch_instance(argv=argv)
@@ -155,6 +233,6 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _launch_voila(argv: Sequence[str]) -> None:
-    from voila.app import Voila
+    from ..demo_server import DemoVoila
 
-    Voila.launch_instance(argv=list(argv))
+    DemoVoila.launch_instance(argv=list(argv))

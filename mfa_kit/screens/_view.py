@@ -6,6 +6,7 @@ Anything a person typed or a portal returned goes through :func:`esc` before it 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any, Literal
 
 from ..errors import PortalError
@@ -69,6 +70,58 @@ def show(widget: Any, visible: bool) -> None:
     widget.layout.display = None if visible else "none"
 
 
+SUBMIT_EVENT = {"event": "submit"}
+"""What a text box's front end sends when Enter is pressed in it (ipywidgets 7 and 8)."""
+
+
+def on_enter(box: Any, action: Callable[[], object]) -> None:
+    """Run ``action`` when Enter is pressed in the text box ``box``, as a form submits.
+
+    The box keeps ``continuous_update`` on, so its value reaches the kernel with each
+    keystroke, before the Enter that follows; the deprecated ``Text.on_submit`` is not used.
+    """
+
+    def _received(_widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("event") == SUBMIT_EVENT["event"]:
+            action()
+
+    box.on_msg(_received)
+
+
+def press_enter(box: Any) -> None:
+    """Press Enter in ``box``: the very message a browser sends, through the widget's own
+    message handling (how tests and notebooks press Enter without a browser)."""
+    box._handle_msg(
+        {"content": {"data": {"method": "custom", "content": dict(SUBMIT_EVENT)}}, "buffers": []}
+    )
+
+
+def screen_layout(max_width: int, **more: str) -> Any:
+    """A screen's outer box: as wide as the page allows, never more than ``max_width``
+    pixels, so a narrow notebook column (a side panel open) shrinks it instead of clipping."""
+    import ipywidgets as w
+
+    return w.Layout(width="100%", max_width=f"{max_width}px", **more)
+
+
+def row(children: list[Any], **more: str) -> Any:
+    """A row of controls that wraps onto the next line when the screen is too narrow."""
+    import ipywidgets as w
+
+    return w.HBox(children, layout=w.Layout(flex_flow="row wrap", **more))
+
+
+def side_by_side(*screens: Any) -> Any:
+    """Screens next to each other where the page is wide enough, one under the other where
+    it is not (e.g. the Log In page and the phone)."""
+    import ipywidgets as w
+
+    widgets = [getattr(screen, "widget", screen) for screen in screens]
+    for widget in widgets:
+        widget.layout.margin = "0 12px 8px 0"
+    return w.HBox(widgets, layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
+
+
 class Screen:
     """Base of every screen: a message area, tagged controls and notebook display.
 
@@ -103,6 +156,24 @@ class Screen:
         except KeyError:
             known = ", ".join(sorted(self._controls))
             raise KeyError(f"{css_class!r} is not on this screen; it has {known}") from None
+
+    # a picture of one moment
+
+    @property
+    def frozen(self) -> bool:
+        """Whether :meth:`freeze` made this screen a picture of one moment."""
+        return getattr(self, "_frozen", False)
+
+    def freeze(self) -> Screen:
+        """Keep this screen as it is now: every button and field stops responding, so a
+        screen shown to explain a moment cannot be changed by a click afterwards (a live
+        screen for the trainee to act on is a separate object). Returns the screen."""
+        self._frozen = True
+        for control in self._controls.values():
+            if hasattr(control, "disabled"):
+                control.disabled = True
+        self.widget.add_class("mfa-snapshot")
+        return self
 
     # messages
 

@@ -13,12 +13,28 @@ from ..clock import to_datetime
 from ..errors import PortalError
 from ..portal import AccountStatus, Portal
 from ..store import AuditEvent
-from ._view import BORDER, FONT, PORTAL_NAME, Screen, banner, esc, heading, paragraph
+from ._view import (
+    BORDER,
+    FONT,
+    PORTAL_NAME,
+    Kind,
+    Screen,
+    banner,
+    esc,
+    heading,
+    on_enter,
+    paragraph,
+    row,
+    screen_layout,
+)
 
 AUDIT_ROWS = 8
 """How many of the account's latest audit events the console lists."""
 
 AUDIT_COLUMNS = ("Time (UTC)", "Who", "Event", "Outcome")
+
+ENABLED_MESSAGE = "MFA is enabled for {login}."
+ALREADY_ENABLED_MESSAGE = "MFA is already enabled for {login}. Nothing was changed."
 
 
 def audit_row(event: AuditEvent) -> tuple[str, str, str, str]:
@@ -55,7 +71,11 @@ class AgentConsole(Screen):
         self._audit_rows: list[tuple[str, str, str, str]] = []
 
         self.login_name = self._tag(
-            w.Text(description="Login Name", style={"description_width": "90px"}),
+            w.Text(
+                description="Login Name",
+                style={"description_width": "90px"},
+                layout=w.Layout(width="100%", max_width="320px"),
+            ),
             "mfa-agent-login",
         )
         self.find_button = self._tag(w.Button(description="Find", icon="search"), "mfa-agent-find")
@@ -73,6 +93,7 @@ class AgentConsole(Screen):
         self.enable_button.on_click(lambda _: self.enable_mfa(self.login_name.value))
         self.reset_button.on_click(lambda _: self.reset_mfa(self.login_name.value))
         self.unlock_button.on_click(lambda _: self.unlock(self.login_name.value))
+        on_enter(self.login_name, lambda: self.find(self.login_name.value))
 
         self.widget = w.VBox(
             [
@@ -80,8 +101,8 @@ class AgentConsole(Screen):
                 w.VBox(
                     [
                         w.HTML(heading("Find an account")),
-                        w.HBox([self.login_name, self.find_button]),
-                        w.HBox([self.enable_button, self.reset_button, self.unlock_button]),
+                        row([self.login_name, self.find_button]),
+                        row([self.enable_button, self.reset_button, self.unlock_button]),
                         self.message_area,
                         w.HTML(heading("Account", 4)),
                         self.status_area,
@@ -91,7 +112,7 @@ class AgentConsole(Screen):
                     layout=w.Layout(padding="10px 14px"),
                 ),
             ],
-            layout=w.Layout(border=BORDER, width="600px"),
+            layout=screen_layout(600, border=BORDER),
         )
         self.widget.add_class("mfa-agent-console")
         self._show_account(None)
@@ -127,8 +148,20 @@ class AgentConsole(Screen):
         return self._act(login, self.portal.status, "")
 
     def enable_mfa(self, login: str | None = None) -> AccountStatus | None:
-        """Enable MFA, so the user is offered Set Up Google Authenticator on their Profile."""
-        return self._act(login, self.portal.enable_mfa, "MFA is enabled for {login}.")
+        """Enable MFA, so the user is offered Set Up Google Authenticator on their Profile.
+
+        On an account that already has it the console says so, and nothing changes.
+        """
+        if login is None:
+            login = self.login_name.value
+        try:
+            already = self.portal.status(login).mfa_enabled
+        except PortalError:
+            already = False  # Enable MFA itself shows the portal's refusal
+        # The portal changes nothing on an account that has MFA already; the words say so.
+        if already:
+            return self._act(login, self.portal.enable_mfa, ALREADY_ENABLED_MESSAGE, "info")
+        return self._act(login, self.portal.enable_mfa, ENABLED_MESSAGE)
 
     def reset_mfa(self, login: str | None = None) -> AccountStatus | None:
         """Reset MFA (lost or replaced phone): the user sets Google Authenticator up again."""
@@ -145,7 +178,11 @@ class AgentConsole(Screen):
     # helpers
 
     def _act(
-        self, login: str | None, action: Callable[[str], AccountStatus], done: str
+        self,
+        login: str | None,
+        action: Callable[[str], AccountStatus],
+        done: str,
+        kind: Kind = "ok",
     ) -> AccountStatus | None:
         """Run one portal action on ``login`` (default: the Login Name box) and show the result."""
         if login is None:
@@ -158,7 +195,7 @@ class AgentConsole(Screen):
             self._show_account(None)
             return None
         self._show_account(status)
-        self._say(done.format(login=status.login) if done else "", "ok")
+        self._say(done.format(login=status.login) if done else "", kind)
         return status
 
     def _show_account(self, status: AccountStatus | None) -> None:

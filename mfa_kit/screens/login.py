@@ -12,7 +12,18 @@ import ipywidgets as w
 from ..errors import AccountLocked, LoginTimedOut, PortalError
 from ..otp import ISSUER
 from ..portal import Portal, SecurityCodeChallenge, Session
-from ._view import BORDER, PORTAL_NAME, Screen, banner, heading, paragraph, show
+from ._view import (
+    BORDER,
+    PORTAL_NAME,
+    Screen,
+    banner,
+    heading,
+    on_enter,
+    paragraph,
+    row,
+    screen_layout,
+    show,
+)
 
 Stage = Literal["credentials", "security_code", "logged_in"]
 CREDENTIALS: Stage = "credentials"
@@ -20,6 +31,7 @@ SECURITY_CODE: Stage = "security_code"
 LOGGED_IN: Stage = "logged_in"
 
 _WIDE = {"description_width": "110px"}
+_FIELD = {"width": "100%", "max_width": "340px"}
 LOGGED_OUT_MESSAGE = "You are logged out."
 
 
@@ -35,9 +47,13 @@ class LoginScreen(Screen):
         self._challenge: SecurityCodeChallenge | None = None
         self._session: Session | None = None
 
-        self.login_name = self._tag(w.Text(description="Login Name", style=_WIDE), "mfa-login-name")
+        self.login_name = self._tag(
+            w.Text(description="Login Name", style=_WIDE, layout=w.Layout(**_FIELD)),
+            "mfa-login-name",
+        )
         self.password = self._tag(
-            w.Password(description="Password", style=_WIDE), "mfa-login-password"
+            w.Password(description="Password", style=_WIDE, layout=w.Layout(**_FIELD)),
+            "mfa-login-password",
         )
         self.log_in_button = self._tag(
             w.Button(description="Log In", button_style="primary"), "mfa-login-submit"
@@ -47,7 +63,12 @@ class LoginScreen(Screen):
             "mfa-login-google",
         )
         self.security_code = self._tag(
-            w.Text(description="Security code", placeholder="123 456", style=_WIDE),
+            w.Text(
+                description="Security code",
+                placeholder="123 456",
+                style=_WIDE,
+                layout=w.Layout(**_FIELD),
+            ),
             "mfa-security-code",
         )
         self.submit_button = self._tag(
@@ -61,15 +82,19 @@ class LoginScreen(Screen):
         self.google_button.on_click(lambda _: self.log_in_with_google())
         self.submit_button.on_click(lambda _: self.submit_security_code(self.security_code.value))
         self.log_out_button.on_click(lambda _: self.log_out())
+        # Enter in a field submits its form, as on the portal's web page.
+        for box in (self.login_name, self.password):
+            on_enter(box, lambda: self.log_in(self.login_name.value, self.password.value))
+        on_enter(self.security_code, lambda: self.submit_security_code(self.security_code.value))
 
         self._credentials_page = w.VBox(
             [
                 w.HTML(heading("Log In")),
                 self.login_name,
                 self.password,
-                w.HBox([self.log_in_button]),
+                row([self.log_in_button]),
                 w.HTML(paragraph("or", muted=True)),
-                w.HBox([self.google_button]),
+                row([self.google_button]),
             ]
         )
         self._code_page = w.VBox(
@@ -82,7 +107,7 @@ class LoginScreen(Screen):
                     )
                 ),
                 self.security_code,
-                w.HBox([self.submit_button]),
+                row([self.submit_button]),
             ]
         )
         self._home_page = w.VBox([w.HTML(heading("Home")), self.log_out_button])
@@ -94,7 +119,7 @@ class LoginScreen(Screen):
                     layout=w.Layout(padding="10px 14px"),
                 ),
             ],
-            layout=w.Layout(border=BORDER, width="460px"),
+            layout=screen_layout(460, border=BORDER),
         )
         self.widget.add_class("mfa-login-screen")
         self._go(CREDENTIALS)

@@ -11,13 +11,26 @@ import ipywidgets as w
 
 from ..errors import PortalError
 from ..portal import AccountStatus, AuthenticatorSetup, Portal, Session
-from ._view import BORDER, BRAND, PORTAL_NAME, Screen, banner, heading, paragraph, show
+from ._view import (
+    BORDER,
+    BRAND,
+    PORTAL_NAME,
+    Screen,
+    banner,
+    heading,
+    on_enter,
+    paragraph,
+    row,
+    screen_layout,
+    show,
+)
 
 Page = Literal["home", "profile"]
 
 SECTION_TITLE = "Change Account Security"
 SET_UP_LABEL = "Set Up Google Authenticator"
 _WIDE = {"description_width": "130px"}
+_FIELD = {"width": "100%", "max_width": "360px"}
 
 NOT_ENABLED_TEXT = (
     "Multi-factor authentication is not enabled for this account yet. "
@@ -34,6 +47,10 @@ SCAN_TEXT = (
     "Then type the code the app shows into Passcode."
 )
 SAVED_TEXT = "Your security settings were saved. MFA is now active on this account."
+REPLACED_TEXT = (
+    "A new QR code replaced the earlier one: an entry scanned from the earlier QR code stops "
+    "working. Delete it in Google Authenticator, then tap Add and scan this QR code."
+)
 
 
 class ProfileScreen(Screen):
@@ -50,6 +67,7 @@ class ProfileScreen(Screen):
         self.plain_title = f"{PORTAL_NAME}: {status.display_name}"
         self._page: Page = "home"
         self._qr_png: bytes | None = None
+        self._offered = False
         self._state_text = ""
 
         self.user_menu_button = self._tag(
@@ -73,10 +91,17 @@ class ProfileScreen(Screen):
             "mfa-qr-image",
         )
         self.passcode = self._tag(
-            w.Text(description="Passcode", placeholder="123 456", style=_WIDE), "mfa-passcode"
+            w.Text(
+                description="Passcode",
+                placeholder="123 456",
+                style=_WIDE,
+                layout=w.Layout(**_FIELD),
+            ),
+            "mfa-passcode",
         )
         self.current_password = self._tag(
-            w.Password(description="Current Password", style=_WIDE), "mfa-current-password"
+            w.Password(description="Current Password", style=_WIDE, layout=w.Layout(**_FIELD)),
+            "mfa-current-password",
         )
         self.save_button = self._tag(
             w.Button(description="Save", button_style="primary"), "mfa-save"
@@ -89,19 +114,25 @@ class ProfileScreen(Screen):
         self.save_button.on_click(
             lambda _: self.save(self.passcode.value, self.current_password.value)
         )
+        # Enter in either field clicks Save, as on the portal's web page.
+        for box in (self.passcode, self.current_password):
+            on_enter(box, lambda: self.save(self.passcode.value, self.current_password.value))
 
         self._menu = w.VBox([self.profile_button], layout=w.Layout(border=BORDER, padding="4px"))
         top_bar = w.HBox(
-            [w.HTML(banner(PORTAL_NAME), layout=w.Layout(flex="1")), self.user_menu_button],
+            [
+                w.HTML(banner(PORTAL_NAME), layout=w.Layout(flex="1 1 auto", min_width="0")),
+                self.user_menu_button,
+            ],
             layout=w.Layout(align_items="stretch"),
         )
         self._qr_box = w.VBox([self.qr_image])
-        self._form = w.VBox([self.passcode, self.current_password, w.HBox([self.save_button])])
+        self._form = w.VBox([self.passcode, self.current_password, row([self.save_button])])
         section = w.VBox(
             [
                 w.HTML(heading(SECTION_TITLE, 4)),
                 self.section_state,
-                w.HBox([self.set_up_button]),
+                row([self.set_up_button]),
                 self._qr_box,
                 self._form,
             ],
@@ -134,7 +165,7 @@ class ProfileScreen(Screen):
                     layout=w.Layout(padding="10px 14px"),
                 ),
             ],
-            layout=w.Layout(border=BORDER, width="520px"),
+            layout=screen_layout(520, border=BORDER),
         )
         self.widget.add_class("mfa-profile-screen")
         show(self._menu, False)
@@ -157,7 +188,7 @@ class ProfileScreen(Screen):
     @property
     def set_up_offered(self) -> bool:
         """Whether Set Up Google Authenticator can be clicked on the page."""
-        return not self.set_up_button.disabled
+        return self._offered
 
     @property
     def text(self) -> str:
@@ -191,6 +222,7 @@ class ProfileScreen(Screen):
     def set_up_google_authenticator(self) -> AuthenticatorSetup | None:
         """Set Up Google Authenticator: show the QR code. None when the portal refused."""
         self._go("profile")
+        earlier_qr_code = self.portal.status(self.login).setup_pending
         try:
             setup = self.portal.start_authenticator_setup(self.login, session=self.session)
         except PortalError as error:
@@ -199,7 +231,7 @@ class ProfileScreen(Screen):
             return None
         self._show_qr(setup.qr_png())
         self._refresh_section()
-        self._say(SCAN_TEXT)
+        self._say(REPLACED_TEXT if earlier_qr_code else SCAN_TEXT)
         return setup
 
     def save(self, passcode: str, current_password: str) -> AccountStatus | None:
@@ -233,7 +265,8 @@ class ProfileScreen(Screen):
             text = NOT_ENABLED_TEXT
         self._state_text = text
         self.section_state.value = paragraph(text)
-        self.set_up_button.disabled = not offered
+        self._offered = offered
+        self.set_up_button.disabled = not offered or self.frozen
         show(self._form, offered)
         return status
 

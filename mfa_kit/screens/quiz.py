@@ -146,9 +146,9 @@ class Picker:
         options = [(NOT_PICKED, None), *[(choice.value, choice) for choice in self.choices]]
         self.widget = w.Dropdown(
             options=options,
-            value=None,
+            index=0,
             description=label,
-            style={"description_width": "150px"},
+            style={"description_width": "180px"},
             layout=w.Layout(width="640px"),
         )
         self.widget.add_class(css_class)
@@ -158,11 +158,14 @@ class Picker:
         return self.widget.value
 
     def pick(self, choice: Any) -> None:
-        """What a trainee does with the dropdown."""
-        self.widget.value = choice
+        """What a trainee does with the dropdown (None: back to "(pick one)")."""
+        if choice is None:
+            self.clear()
+        else:
+            self.widget.value = choice
 
     def clear(self) -> None:
-        self.widget.value = None
+        self.widget.index = 0
 
 
 class _CheckButton:

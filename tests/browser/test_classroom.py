@@ -80,15 +80,17 @@ class Hub:
             time.sleep(0.5)
         pytest.fail(f"the trainee servers were not ready in {READY_S} s; see {self.root}/hub.log")
 
-    def run_in_kernel(self, login: str, code: str) -> str:
-        """Run ``code`` in a new kernel of ``login``'s server; its printed output."""
+    def run_in_kernel(self, login: str, code: str, keep: bool = False) -> str:
+        """Run ``code`` in a new kernel of ``login``'s server; its printed output. The kernel
+        is shut down afterwards unless ``keep`` (the benchmark measures it)."""
         kernel = self.call(f"/user/{login}/api/kernels", "POST", {"name": "python3"})
         try:
             # Playwright's sync API keeps an event loop in this thread: the kernel gets its own.
             with ThreadPoolExecutor(1) as thread:
                 return thread.submit(asyncio.run, self._execute(login, kernel["id"], code)).result()
         finally:
-            self.call(f"/user/{login}/api/kernels/{kernel['id']}", "DELETE")
+            if not keep:
+                self.call(f"/user/{login}/api/kernels/{kernel['id']}", "DELETE")
 
     async def _execute(self, login: str, kernel: str, code: str) -> str:
         from tornado.httpclient import HTTPRequest
@@ -183,11 +185,23 @@ def test_a_class_of_three_on_the_hub_and_the_trainers_dashboard(classroom, web, 
     assert stat.S_IMODE(hub.classroom.trainer_token_file.stat().st_mode) == 0o600
     assert hub.token not in (root / "hub.log").read_text()
 
+    # A second start of the same class is refused while it runs, and changes nothing.
+    again = run_mfa_kit("classroom", "start", "--trainees", "3", "--state", str(root))
+    assert again.returncode == 2
+    assert again.stderr.strip().endswith(f"the classroom in {root} is already running "
+                                         f"(mfa-kit classroom stop --state {root})")  # fmt: skip
+
     # 1. Every trainee's server, started by the trainer through the REST API.
     for login in TRAINEES:
         hub.call(f"/hub/api/users/{login}/server", "POST")
     ready_after = hub.wait_until_ready(TRAINEES)
     print(f"3 trainee servers ready {ready_after:.1f} s after the API asked for them")
+
+    running = json.loads(run_mfa_kit("classroom", "status", "--json", "--state", str(root)).stdout)
+    assert running["running"] is True and running["url"] == hub.url
+    assert [(t["login"], t["server"]) for t in running["trainees"]] == [
+        (login, "ready") for login in TRAINEES
+    ]
 
     # 2. Each server is rooted in that trainee's own workspace, and sees nobody else's files.
     for login in TRAINEES:
@@ -211,12 +225,18 @@ def test_a_class_of_three_on_the_hub_and_the_trainers_dashboard(classroom, web, 
     code = (
         "import os\n"
         "from pathlib import Path\n"
-        "from mfa_kit.progress import Progress, read_report\n"
+        "from mfa_kit.checks import CheckResult\n"
+        "from mfa_kit.progress import PROGRESS_FILE, Progress, read_report\n"
+        "from mfa_kit.screens.check import CheckMyWork\n"
         "home = Path(os.environ['MFA_KIT_HOME'])\n"
         "notebook = read_report(home)['notebooks'][0]\n"
-        "progress = Progress(home / 'progress.sqlite3')\n"
-        "for check in [c['name'] for c in notebook['checks']] or ['first']:\n"
-        "    progress.record_check(notebook['name'], check, True)\n"
+        "progress = Progress(home / PROGRESS_FILE)\n"
+        "for check in notebook['checks']:\n"
+        "    box = CheckMyWork(notebook['name'], check['name'],\n"
+        "                      lambda: CheckResult(True, 'done'), progress)\n"
+        "    assert box.click().ok\n"
+        "progress.record_assessment(90.0, True, {'diagnosis': 90.0})\n"
+        "progress.close()\n"
         "print(notebook['name'])\n"
     )
     notebook = hub.run_in_kernel(CHECKED, code).strip()
@@ -242,7 +262,16 @@ def test_a_class_of_three_on_the_hub_and_the_trainers_dashboard(classroom, web, 
 
     assert shown(CHECKED) == "✔"
     assert [shown(login) for login in TRAINEES if login != CHECKED] == ["", ""]
-    assert page.locator(f'tr[data-login="{CHECKED}"] td.problem').inner_text() == ""
+    checked_row = page.locator(f'tr[data-login="{CHECKED}"]')
+    assert checked_row.locator("td.problem").inner_text() == ""
+    assert checked_row.locator("td.score").inner_text() == "90 %"
+    assert checked_row.locator("td.passed").inner_text() == "pass"
+    assert page.locator('tr[data-login="trainee01"] td.score').inner_text() == ""
+    with page.expect_navigation():
+        checked_row.locator("a", has_text="certificate").click()
+    assert CHECKED in page.locator("body").inner_text()
+    web.screenshot("certificate")
+    page.goto(dashboard)
     exported = page.request.get(f"{hub.url}/services/dashboard/progress.csv").text()
     rows = {row["login"]: row for row in csv.DictReader(exported.splitlines())}
     assert rows[CHECKED][notebook] == "✔"

@@ -20,6 +20,7 @@ from mfa_kit.training import (
     TRAINING_PASSWORD,
     TRAINING_SECRET,
 )
+from tests.browser.demo_token import printed_url
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +71,7 @@ def a_wrong_code(secret: str, at: float) -> str:
 def open_demo(start_server, web, expect):
     server = start_server("demo")
     page = web.page
-    page.goto(server.url + "/")
+    page.goto(printed_url(server))  # the URL with the token, as the demo printed it
     # The first interactive widget: the agent's Enable MFA button.
     button(page, "mfa-agent-enable").wait_for(state="visible")
     expect_step(page, expect, 1, STEP_1)

@@ -7,12 +7,14 @@ import re
 import urllib.request
 from urllib.parse import urljoin, urlsplit
 
+from tests.browser.demo_token import printed_url
+
 LINK = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']""")
 
 
 def test_the_demo_page_links_nothing_outside_this_machine_and_shows_no_code(start_server):
     server = start_server("demo")
-    with urllib.request.urlopen(server.url + "/", timeout=120) as response:  # noqa: S310
+    with urllib.request.urlopen(printed_url(server), timeout=120) as response:  # noqa: S310
         assert response.status == 200
         page = response.read().decode("utf-8")
     links = [a or b for a, b in LINK.findall(page)]
