@@ -563,7 +563,16 @@ def test_one_ticket_that_breaks_is_one_line_and_the_batch_goes_on(tmp_path, monk
     assert captured.err == (
         f"mfa-kit reproduce: {second}: could not reproduce it: ValueError: something unforeseen\n"
     )
-    assert [json.loads(line)["id"] for line in captured.out.splitlines()] == [load(first).id]
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert [line["id"] for line in lines] == [load(first).id, "T-1041"]
+    assert lines[1] == {
+        "id": "T-1041",
+        "verdict": None,
+        "causes": [],
+        "expected_verdict": "CLOCK_DRIFT",
+        "ok": False,
+        "error": "could not reproduce it: ValueError: something unforeseen",
+    }
 
 
 def test_read_diagnosis_needs_a_recorded_diagnosis(tmp_path):
