@@ -625,7 +625,14 @@ def open_assessment(workspace: Path | None = None) -> Assessment:
     """
     if solved_run():
         return Assessment(None, None, workspace=None)
-    folder = Path.cwd() if workspace is None else workspace
+    folder = workspace
+    if folder is None:
+        try:
+            from .workspace import current_workspace
+        except ImportError:
+            folder = Path.cwd()
+        else:
+            folder = current_workspace() or Path.cwd()
     progress = progress_in(folder)
     trainee = (getattr(progress, "trainee", None) or None) if progress is not None else None
     return Assessment(trainee, progress, workspace=folder)
