@@ -229,8 +229,8 @@ POOL: tuple[CaseSpec, ...] = (
         ticket=example(id="rescanned-qr", rescanned_qr=True),
         cause=Cause.NOT_SAVED,
         fix=Fix.FINISH_SETUP,
-        look="The phone has two SpectrumVoIP entries for this login, and the audit events end "
-        "with authenticator_setup_started and no security_settings_saved after it.",
+        look="The phone has two SpectrumVoIP entries for this login, and in the audit events "
+        "the last authenticator_setup_started has no security_settings_saved after it.",
         fix_hint="The older entry (first on the phone) still logs in: use it, then finish the "
         "new setup with Save.",
         fix_hints={
