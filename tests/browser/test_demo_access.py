@@ -83,7 +83,8 @@ def test_a_foreign_host_header_is_refused_even_with_the_token(start_server):
     warm = wait_for_kernels(server, lambda n: n == WARM_KERNELS)
     for host in FOREIGN_HOSTS:
         host = host.format(port=server.port)
-        for path in ("/?token=" + token, "/login", "/voila/static/voila.js"):
+        channels = f"/api/kernels/{'0' * 32}/channels?token={token}"
+        for path in ("/?token=" + token, "/login", "/voila/static/voila.js", channels):
             status, _, body = get(server, path, host=host)
             assert status == 403 and DEMO_MARK not in body, (host, path, status)
     assert sorted(kernels(server)) == sorted(warm)  # nothing was started for them
