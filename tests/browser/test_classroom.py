@@ -285,6 +285,12 @@ def test_a_class_of_three_on_the_hub_and_the_trainers_dashboard(classroom, web, 
         answer = trainee_page.goto(dashboard)
         assert answer.status == 403
         assert "Classroom progress" not in trainee_page.content()
+        # …nor another trainee's files: the hub refuses them that server (their own opens).
+        answer = trainee_page.goto(f"{hub.url}/user/{CHECKED}/files/whose.txt")
+        assert answer.status == 403
+        assert f"written by {CHECKED}" not in trainee_page.content()
+        answer = trainee_page.goto(f"{hub.url}/user/{TRAINEES[0]}/files/whose.txt")
+        assert answer.status == 200 and f"written by {TRAINEES[0]}" in trainee_page.content()
     finally:
         context.close()
 
