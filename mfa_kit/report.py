@@ -251,7 +251,24 @@ def typed_line(r: Reproduction) -> str:
         "no code asked": "Log In",
         "log in with google": "Log in with Google",
     }[r.ticket.symptom.value]
+    if r.record is None and r.ticket.symptom.value == "code rejected":
+        return (
+            f"The customer clicked Log In at {when}; the portal refused before it asked for "
+            f"the Security code, so the code ({shown}) never reached it."
+        )
     return f"The customer clicked {how}; code typed: {shown}, at {when}."
+
+
+def lock_end_local(r: Reproduction) -> str:
+    """When the lock ends, in the customer's zone (or "")."""
+    zone = customer_zone(r.ticket)
+    until = r.diagnosis.until
+    if zone is None or until is None:
+        return ""
+    import math
+
+    shown = to_datetime(math.ceil(until / 60) * 60).astimezone(zone[0])
+    return f"In the customer's time ({zone[1]}) the lock ends at {shown.strftime('%H:%M %Z')}."
 
 
 def text_summary(r: Reproduction) -> str:
@@ -278,6 +295,8 @@ def text_summary(r: Reproduction) -> str:
         found = f" [{cause.found}]" if cause.found else ""
         lines.append(f"  {number}. {cause.verdict.name}: {cause.title}{mark}{found}")
         lines.append(f"     {cause.explanation}")
+        if cause.verdict.name == "LOCKED" and lock_end_local(r):
+            lines.append(f"     {lock_end_local(r)}")
     lines += ["", f"The diagnosis of the attempt: {verdict_line(r.diagnosis)}"]
     _, caption = picture_and_caption(r)
     lines += ["", "Time steps:", *([f"  {caption}"] if caption else []), f"  {r.picture_text}"]
@@ -379,9 +398,10 @@ def html_page(r: Reproduction) -> str:
             else ""
         )
         found = f" <span class='muted'>({e(cause.found)})</span>" if cause.found else ""
+        local = lock_end_local(r) if cause.verdict.name == "LOCKED" else ""
         parts.append(
             f"<li><b>{e(cause.verdict.name)}: {e(cause.title)}</b>{mark}{found}<br>"
-            f"{e(cause.explanation)}{odds}</li>"
+            f"{e(cause.explanation)}{odds}" + (f" {e(local)}" if local else "") + "</li>"
         )
     parts.append("</ol>")
 
@@ -438,6 +458,8 @@ def report_notebook(r: Reproduction) -> dict[str, Any]:
         )
     )
     cells.append(markdown("### What the customer saw\n\n" + r.saw_html))
+    for number, cell in enumerate(cells):
+        cell["id"] = f"report-{number}"
     return {
         "cells": cells,
         "metadata": {

@@ -423,6 +423,8 @@ def test_the_report_shows_times_in_utc_and_the_customers_zone():
     assert "typed_at: 2026-01-15 09:00:00 UTC (14:30:00 IST, Asia/Kolkata)" in text
     assert "the portal accepted codes made from 14:29:30 to 14:30:59" in text
     assert "Phone clock in the customer's time (Asia/Kolkata): 14:35:00 IST" in text
+    assert "In the customer's time (Asia/Kolkata) the lock ends at 14:43 IST." in text
+    assert "the portal refused before it asked for the Security code" in text
     # No customer_timezone: the ticket's own offset stands in for it.
     offset = datetime.fromisoformat("2026-01-15T10:00:00+01:00")
     plain = text_summary(reproduce_ticket(example(id="P", typed_at=offset)))
@@ -561,7 +563,16 @@ def test_one_ticket_that_breaks_is_one_line_and_the_batch_goes_on(tmp_path, monk
     assert captured.err == (
         f"mfa-kit reproduce: {second}: could not reproduce it: ValueError: something unforeseen\n"
     )
-    assert [json.loads(line)["id"] for line in captured.out.splitlines()] == [load(first).id]
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert [line["id"] for line in lines] == [load(first).id, "T-1041"]
+    assert lines[1] == {
+        "id": "T-1041",
+        "verdict": None,
+        "causes": [],
+        "expected_verdict": "CLOCK_DRIFT",
+        "ok": False,
+        "error": "could not reproduce it: ValueError: something unforeseen",
+    }
 
 
 def test_read_diagnosis_needs_a_recorded_diagnosis(tmp_path):
