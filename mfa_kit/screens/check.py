@@ -170,7 +170,7 @@ class ProgressTable:
         self.refresh_button.on_click(lambda _: self.refresh())
         self.widget = w.VBox(
             [self._name_row, self.name_message, self.table_area, self.refresh_button],
-            layout=w.Layout(border=BORDER, padding="6px 10px", width="760px"),
+            layout=screen_layout(760, border=BORDER, padding="6px 10px"),
         )
         self.widget.add_class("mfa-progress")
         self.refresh()
