@@ -165,7 +165,11 @@ def snapshot_html(widget: Any) -> str:
         if isinstance(item, w.Box):
             style = []
             if layout is not None:
-                for attribute, css in (("border", "border"), ("width", "width")):
+                for attribute, css in (
+                    ("border", "border"),
+                    ("width", "width"),
+                    ("max_width", "max-width"),
+                ):
                     value = getattr(layout, attribute, None)
                     if value:
                         style.append(f"{css}:{value}")

@@ -65,6 +65,7 @@ def _style(layout: Any, extra: str = "") -> str:
         ("border", "border"),
         ("border_bottom", "border-bottom"),
         ("width", "width"),
+        ("max_width", "max-width"),
         ("padding", "padding"),
         ("margin", "margin"),
         ("align_items", "align-items"),
