@@ -723,3 +723,15 @@ def test_after_the_reproduction_a_trainee_can_log_in_once_the_next_code_shows():
     s = r.situation
     assert s.wait_for_a_new_code() == 30
     assert s.log_in().stage == "logged_in"
+
+
+def test_a_save_refused_during_a_fix_names_the_phones_clock_from_the_portals_record():
+    # 60-second codes and a phone 5 minutes fast: the new setup's Save is refused, and the
+    # portal's record of that Passcode (it matched the new setup 10 steps on) shows why.
+    r = reproduce_ticket(example(id="A", phone_clock_offset_seconds=300, portal_period_seconds=60))
+    assert r.verdict is Verdict.APP_IGNORES_PROFILE
+    drift = next(c for c in r.causes if c.verdict is Verdict.CLOCK_DRIFT)
+    assert drift.found == "found when the standard code settings and a new setup was refused"
+    assert "about 5 minutes later (the portal's record of it)" in drift.explanation
+    assert r.rounds[0].refused.startswith("The fix (the standard code settings and a new setup)")
+    assert r.logged_in
