@@ -308,6 +308,9 @@ class Course:
         trainee to act on is a different object)."""
         if page == "profile":
             screen.open_profile()
+        freeze = getattr(screen, "freeze", None)
+        if callable(freeze):  # screens that can, stop responding: a picture of the moment
+            freeze()
         return screen
 
     # check cells

@@ -104,10 +104,9 @@ class Progress:
         return row[0] if row else ""
 
     def set_trainee(self, name: str) -> None:
-        """Put the trainee's name on the record (and on the certificate later)."""
+        """Put the trainee's name on the record (and on the certificate later); runs of spaces
+        become one. Screens that ask for the name refuse an empty one before calling this."""
         name = " ".join(str(name).split())
-        if not name:
-            raise ValueError("Type your name first.")
         with self._transaction():
             self._db.execute(
                 "INSERT INTO meta(key, value) VALUES ('trainee', ?) "

@@ -22,7 +22,8 @@ tests and ``make notebooks`` only) it is the *solved run* that strict nbval comp
     The cell that displays an exercise's Check my work box for check NAME. The workspace's
     progress record lists every NAME, in notebook order, as "not tried" until it is clicked.
 ``curious``
-    An optional "for the curious" part: input hidden and output collapsed in the copy.
+    An optional "for the curious" part. On its markdown heading: the section under it starts
+    folded in the copy (JupyterLab's collapsed heading); on a code cell: output collapsed.
 every other code cell
     Plumbing: its input is hidden in the copy (``jupyter.source_hidden``); outputs are cleared.
 
@@ -70,6 +71,8 @@ BACKUPS = "earlier-versions"
 """Where ``course reset`` keeps the trainee's notebook it replaced."""
 
 MODE_SWITCH, SOLVED_ONLY, CURIOUS, CHECK_PREFIX = "mode-switch", "solved-only", "curious", "check:"
+HEADING_COLLAPSED = "jp-MarkdownHeadingCollapsed"
+"""JupyterLab's cell metadata for a markdown heading whose section is folded."""
 COPY_MARK = "mfa_kit"
 """Notebook metadata key marking a trainee's copy."""
 
@@ -149,11 +152,39 @@ def trainee_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 meta.setdefault("jupyter", {})["source_hidden"] = True
             if CURIOUS in tags:
                 meta.setdefault("jupyter", {})["outputs_hidden"] = True
+        elif cell.cell_type == "markdown" and CURIOUS in tags:
+            cell.setdefault("metadata", {})[HEADING_COLLAPSED] = True
         cells.append(cell)
     out.cells = cells
     out.metadata.pop("widgets", None)
     out.metadata[COPY_MARK] = {"trainee_copy": True}
     return out
+
+
+READING_WORDS_PER_MINUTE = 150
+"""A trainee reads prose and screen text at about this pace (slower than fiction: it is new)."""
+MINUTES_PER_EXERCISE = 4
+"""Reading the task, acting on the screens, Check my work, maybe a second try (measured)."""
+
+
+def study_minutes(nb: nbformat.NotebookNode) -> tuple[int, int, int]:
+    """(minutes to study, words to read, exercises) of a committed notebook: its prose and the
+    text its cells print, at :data:`READING_WORDS_PER_MINUTE`, plus
+    :data:`MINUTES_PER_EXERCISE` per Check my work; rounded up to whole minutes."""
+    import math
+    import re
+
+    words = 0
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            words += len(re.findall(r"[\w'’-]+", cell.source))
+        else:
+            for output in cell.get("outputs", []):
+                text = output.get("text", "") if output.get("output_type") == "stream" else ""
+                words += len(re.findall(r"[A-Za-z][\w'’-]*", text))
+    exercises = len(checks_in(nb))
+    minutes = math.ceil(words / READING_WORDS_PER_MINUTE + exercises * MINUTES_PER_EXERCISE)
+    return minutes, words, exercises
 
 
 def _write_copy(source: Path, target: Path) -> None:

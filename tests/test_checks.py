@@ -160,7 +160,7 @@ def test_deleting_the_old_entry_and_scanning_the_new_qr_code_passes(
 ) -> None:
     old = phone.scan_qr_code(shown.qr_png)
     shown.set_up_google_authenticator()
-    phone.remove(old)
+    phone.entries.remove(old)  # the app's Edit, then Delete
     phone.scan_qr_code(shown.qr_png)
     result = judge_phone(enabled, shown, phone)
     assert_passes(result)

@@ -141,7 +141,13 @@ def test_stop_and_status_of_a_folder_that_is_no_classroom_are_one_line(tmp_path)
 def test_a_new_classroom_keeps_its_secrets_readable_by_its_owner_only(tmp_path):
     folder = tmp_path / "state"
     classroom, table = state.create(folder, practice_roster(2), totp=True)
-    for secret in ("accounts.json", "first-passwords.csv", "trainer-token", "proxy-token"):
+    for secret in (
+        "accounts.json",
+        "accounts.key",
+        "first-passwords.csv",
+        "trainer-token",
+        "proxy-token",
+    ):
         assert stat.S_IMODE((folder / secret).stat().st_mode) == 0o600, secret
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert table == (folder / "first-passwords.csv").read_text()
@@ -152,6 +158,10 @@ def test_a_new_classroom_keeps_its_secrets_readable_by_its_owner_only(tmp_path):
     for line in table.splitlines()[1:]:
         assert line.split(",")[2] not in classroom.accounts_file.read_text()
     assert all(account["password"].startswith("scrypt$") for account in accounts.values())
+    # the TOTP setup keys are sealed at rest: none appears in the accounts file
+    for line in table.splitlines()[1:]:
+        assert line.split(",")[3].replace(" ", "") not in classroom.accounts_file.read_text()
+    assert all(account["totp"].startswith("aesgcm1:") for account in accounts.values())
     status = lifecycle.status(folder)
     assert status["running"] is False
     assert [t["server"] for t in status["trainees"]] == ["stopped", "stopped"]
@@ -162,7 +172,9 @@ def _authenticator(tmp_path: Path, totp: bool = True):
 
     classroom, table = state.create(tmp_path / "state", practice_roster(1), totp=totp)
     rows = {line.split(",")[0]: line.split(",") for line in table.splitlines()[1:]}
-    authenticator = ClassroomAuthenticator(accounts_file=str(classroom.accounts_file))
+    authenticator = ClassroomAuthenticator(
+        accounts_file=str(classroom.accounts_file), accounts_key=str(classroom.accounts_key)
+    )
     return authenticator, rows, classroom
 
 

@@ -251,3 +251,76 @@ def test_lab_makes_the_workspace_on_first_use_and_keeps_it_later(tmp_path: Path)
     }
     argv = servers.lab_argv(9000, open_browser=False, workspace=folder)
     assert f"--ServerApp.root_dir={folder}" in argv
+
+
+def test_lab_asks_the_trainees_name_once(tmp_path: Path, monkeypatch) -> None:
+    asked: list[str] = []
+
+    def answer(prompt: str) -> str:
+        asked.append(prompt)
+        return "  Alex Morgan  "
+
+    monkeypatch.setattr("builtins.input", answer)
+    folder = tmp_path / "course"
+    servers.prepare_workspace(folder, None, ask=True)
+    assert asked == ["Your name, for your progress record and certificate: "]
+    assert Progress(folder / PROGRESS_FILE).trainee == "Alex Morgan"
+    servers.prepare_workspace(folder, None, ask=True)
+    assert len(asked) == 1, "the name is asked once"
+
+
+def test_the_optional_part_starts_folded_in_the_trainees_copy() -> None:
+    committed = nbformat.read(servers.notebooks_dir() / "01_what_is_mfa.ipynb", as_version=4)
+    copy = trainee_copy(committed)
+    folded = [c for c in copy.cells if c.metadata.get("jp-MarkdownHeadingCollapsed")]
+    assert len(folded) == 1
+    assert folded[0].source.startswith("## For the curious (optional)")
+
+
+def test_own_phone_in_a_workspace_uses_its_practice_portal(tmp_path: Path, monkeypatch) -> None:
+    from mfa_kit.course import Course, Mode
+
+    folder = init_workspace(tmp_path / "course")
+    monkeypatch.chdir(folder)
+    course = Course(Mode.OWN_PHONE).with_user()
+    assert Path(course.portal.store.path) == folder / PRACTICE_PORTAL
+    course.portal.store.close()
+
+
+def test_progress_table_asks_the_name_once_and_shows_the_next_step(tmp_path: Path) -> None:
+    from mfa_kit.screens.check import ProgressTable
+
+    progress = Progress(tmp_path / PROGRESS_FILE)
+    table = ProgressTable(progress, catalogue=catalogue(), assessment="09_assessment")
+    assert table._name_row.layout.display is None, "no name yet: the field is shown"
+    assert "Next: open 02_agent_enables_mfa.ipynb" in table.text
+    table.save_name("   ")
+    assert "Type your name first." in table.name_message.value and progress.trainee == ""
+    table.name_field.value = "Alex Morgan"
+    table.save_name_button.click()
+    assert progress.trainee == "Alex Morgan"
+    assert table._name_row.layout.display == "none", "asked once"
+    progress.record_check("02_agent_enables_mfa", "enable-mfa", True)
+    table.refresh_button.click()
+    assert "✔ passed" in table.table_area.value
+    assert "Next: open 03_set_up_google_authenticator.ipynb" in table.text
+
+
+def test_progress_table_outside_a_workspace_says_so() -> None:
+    from mfa_kit.screens.check import ProgressTable
+
+    table = ProgressTable(None, note="This copy is outside a course workspace")
+    assert table.text == "This copy is outside a course workspace"
+    assert table.refresh_button.layout.display == "none"
+
+
+@pytest.mark.parametrize("command", [["course", "init", "DIR"], ["lab", "--workspace", "DIR"]])
+def test_an_empty_trainee_name_is_one_line_and_makes_nothing(tmp_path: Path, command) -> None:
+    folder = tmp_path / "course"
+    args = [str(folder) if part == "DIR" else part for part in command]
+    if "lab" in args:
+        args.append("--no-browser")
+    refused = run_mfa_kit(*args, "--trainee", "   ")
+    assert refused.returncode == 2
+    assert refused.stderr.count("\n") == 1 and "--trainee needs a name" in refused.stderr
+    assert not folder.exists()

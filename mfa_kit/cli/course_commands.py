@@ -59,6 +59,12 @@ def _workspace_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def require_name(trainee: str | None) -> None:
+    """--trainee, when given, is a name (it goes on the record and the certificate)."""
+    if trainee is not None and not trainee.strip():
+        raise UsageError("--trainee needs a name, e.g. --trainee 'Alex Morgan'")
+
+
 def workspace_of(args: argparse.Namespace) -> Path:
     from ..workspace import default_workspace
 
@@ -68,6 +74,7 @@ def workspace_of(args: argparse.Namespace) -> Path:
 def _init(args: argparse.Namespace) -> int:
     from ..workspace import WorkspaceError, course_notebooks, init_workspace
 
+    require_name(args.trainee)
     try:
         folder = init_workspace(args.dir, trainee=args.trainee)
     except WorkspaceError as problem:
