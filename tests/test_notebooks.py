@@ -742,7 +742,7 @@ TIMING = re.compile(
 )
 
 
-@pytest.mark.parametrize("name", COURSE[:5])
+@pytest.mark.parametrize("name", COURSE)
 def test_the_notebook_states_its_measured_time_at_the_top(name: str) -> None:
     nb = notebook(name)
     stated = TIMING.search(nb.cells[0].source)
