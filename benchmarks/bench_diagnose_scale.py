@@ -27,6 +27,7 @@ from mfa_kit.passwords import hash_password
 from mfa_kit.portal import Portal
 from mfa_kit.store import Store
 from mfa_kit.training import TRAINING_INSTANT
+from mfa_kit.vault import Vault, key_path, read_key
 
 ACCOUNTS = 100_000
 COMPANY_SIZE = 20
@@ -37,14 +38,16 @@ FALSE_BLAME_TARGET = 1
 
 
 def build(path: Path, *, companies: bool) -> list[str]:
-    Store(path).close()
+    Store(path).close()  # the schema and the sealing key, through the Store itself
+    seal = Vault(read_key(key_path(path, None))).seal
     rng = random.Random(20260115)
     password_hash = hash_password("Not-Used-Here-2026")
     rows = []
     for number in range(ACCOUNTS):
         company = f"@company{number // COMPANY_SIZE}.example" if companies else ""
         login = f"user{number}{company}"
-        rows.append((login, login, password_hash, base64.b32encode(rng.randbytes(20)).decode()))
+        secret = base64.b32encode(rng.randbytes(20)).decode()
+        rows.append((login, login, password_hash, seal(secret, login, "secret")))
     with sqlite3.connect(path) as db:
         db.executemany(
             "INSERT INTO accounts (login, display_name, password_hash, mfa_enabled, secret)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -53,6 +54,10 @@ def compile_command(output: Path) -> list[str]:
 
 def main() -> int:
     temporary = LOCK.with_suffix(".new")
+    # uv keeps the versions already in its output file where they still fit: a new dependency
+    # adds its pins without moving every other package.
+    if LOCK.exists():
+        shutil.copy(LOCK, temporary)
     subprocess.run(compile_command(temporary), cwd=REPO, check=True)
     digest = dependency_digest((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     header = (

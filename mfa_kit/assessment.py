@@ -625,9 +625,16 @@ def open_assessment(workspace: Path | None = None) -> Assessment:
     """
     if solved_run():
         return Assessment(None, None, workspace=None)
-    folder = Path.cwd() if workspace is None else workspace
+    folder = workspace
+    if folder is None:
+        try:
+            from .workspace import current_workspace
+        except ImportError:
+            folder = Path.cwd()
+        else:
+            folder = current_workspace() or Path.cwd()
     progress = progress_in(folder)
-    trainee = getattr(progress, "trainee", None) if progress is not None else None
+    trainee = (getattr(progress, "trainee", None) or None) if progress is not None else None
     return Assessment(trainee, progress, workspace=folder)
 
 
@@ -636,7 +643,13 @@ def progress_in(folder: Path | None = None) -> Any:
     None in a solved run or when the folder is not a workspace."""
     if solved_run():
         return None
-    folder = Path.cwd() if folder is None else folder
+    if folder is None:
+        try:
+            from .workspace import kernel_progress
+        except ImportError:
+            folder = Path.cwd()
+        else:
+            return kernel_progress()[0]
     try:
         from .progress import Progress
     except ImportError:

@@ -31,6 +31,10 @@ except ImportError:  # the course's checks module: same fields, until it is merg
         message: str
         hint: str = ""
 
+        def __str__(self) -> str:
+            mark = "✔" if self.ok else "✘"
+            return f"{mark} {self.message}" + (f" — {self.hint}" if self.hint else "")
+
 
 class Cause(enum.Enum):
     """What went wrong, in the words a support agent would use (what the trainee picks)."""
@@ -225,8 +229,8 @@ POOL: tuple[CaseSpec, ...] = (
         ticket=example(id="rescanned-qr", rescanned_qr=True),
         cause=Cause.NOT_SAVED,
         fix=Fix.FINISH_SETUP,
-        look="The phone has two SpectrumVoIP entries for this login, and the audit events end "
-        "with authenticator_setup_started and no security_settings_saved after it.",
+        look="The phone has two SpectrumVoIP entries for this login, and in the audit events "
+        "the last authenticator_setup_started has no security_settings_saved after it.",
         fix_hint="The older entry (first on the phone) still logs in: use it, then finish the "
         "new setup with Save.",
         fix_hints={
@@ -305,12 +309,12 @@ POOL: tuple[CaseSpec, ...] = (
             "lifts a lock.",
         },
         review="07 Troubleshooting: 2.10 Locked out",
-        explanation="Five wrong codes in a row locked the account; no code works until it is "
-        "unlocked.",
+        explanation=f"{DEFAULT_POLICY.max_failures} wrong codes in a row locked the account; no "
+        "code works until it is unlocked.",
     ),
     CaseSpec(
         key="drift-lock",
-        says="I typed the code from my phone five times, fresh each time. Now it says locked.",
+        says="I typed the code from my phone again and again, fresh each time. Now it says locked.",
         ticket=example(id="drift-lock", phone_clock_offset_seconds=_DRIFT_LOCK),
         cause=Cause.PHONE_CLOCK,
         fix=Fix.UNLOCK_AND_TIME,
@@ -331,8 +335,9 @@ POOL: tuple[CaseSpec, ...] = (
         },
         walked_through=False,
         review="07 Troubleshooting: 2.1 Clock drift and 2.10 Locked out",
-        explanation="The phone runs 4 minutes fast, so its five fresh codes were all wrong and "
-        "locked the account: unlock it, and fix the phone's clock, or it locks again.",
+        explanation="The phone runs 4 minutes fast, so every fresh code from it was wrong, and "
+        f"{DEFAULT_POLICY.max_failures} in a row locked the account: unlock it, and fix the "
+        "phone's clock, or it locks again.",
         more_history=_fail_with_the_phone,
     ),
     CaseSpec(
@@ -433,6 +438,7 @@ class Case:
             self.typed_code,
             self.typed_at,
             symptom=self.spec.ticket.symptom.value,
+            phone_offset_seconds=self.situation.phone_clock.offset_seconds,
         )
 
 

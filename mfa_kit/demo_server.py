@@ -27,6 +27,9 @@ demo runs on a presenter's laptop, 2 cores or more): a flood of page loads canno
 WARM_KERNELS = 1
 """Kernels that have already run the demo notebook, waiting for the next page (voila's
 preheated pool): the page shows at once instead of after a kernel start."""
+REFILL_DELAY_SECONDS = 5
+"""How long after a page took the warm kernel the next one starts: not while the page is
+still loading (a kernel start takes a core for a few seconds)."""
 IDLE_SECONDS = 120
 """A kernel no page is connected to is shut down after this long without activity (a page
 left open keeps its kernel; a closed page shuts its own down at once)."""

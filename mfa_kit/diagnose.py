@@ -1,7 +1,8 @@
-"""Why was this code refused? Verdicts from a fixed catalogue, with the signed clock offset.
+"""Why was this code refused? Every cause in order, each a verdict from a fixed catalogue.
 
-Owns the verdict catalogue, the Diagnosis value and the two entry points: secret mode
-(:func:`diagnose_code`) and portal mode (:func:`diagnose_login`, read-only on the portal).
+Owns the verdict catalogue, the Cause and Diagnosis values, the evidence rule (a match counts
+only if chance cannot explain it) and the two entry points: secret mode (:func:`diagnose_code`)
+and portal mode (:func:`diagnose_login`, read-only, from the portal's record of attempts).
 """
 
 from __future__ import annotations
@@ -320,7 +321,10 @@ class Diagnosis:
         if len(self.causes) == 1:
             return self.summary()
         ordinals = ("First", "Second", "Third", "Fourth", "Fifth")
-        parts = [f"There are {len(self.causes)} things to put right, in this order."]
+        if any(cause.possible for cause in self.causes):
+            parts = ["Here is what to put right and what to check, in this order."]
+        else:
+            parts = [f"There are {len(self.causes)} things to put right, in this order."]
         for number, cause in enumerate(self.causes):
             lead = ordinals[number] if number < len(ordinals) else f"Then ({number + 1})"
             if cause.possible:
@@ -343,7 +347,12 @@ class Diagnosis:
             "explanation": self.explanation,
             "fix": self.fix,
             "read_out": self.read_out,
-            "until": to_datetime(self.until).isoformat() if self.until is not None else None,
+            # None also for a lock that only an agent ends (infinity): it has no end time.
+            "until": (
+                to_datetime(self.until).isoformat()
+                if self.until is not None and self.until != float("inf")
+                else None
+            ),
         }
         if self.attempts is not None:
             data["attempts"] = self.attempts
@@ -1312,7 +1321,13 @@ def _another_setup(
     """The code is from another setup (pending, previous, another account); if it matched
     outside the portal's window there, the clock is a second cause."""
     best = offsets[0]
-    first = Cause(verdict, offset_steps=best, offset_seconds=best * profile.period, odds=chance)
+    first = Cause(
+        verdict,
+        offset_steps=best,
+        offset_seconds=best * profile.period,
+        odds=chance,
+        possible=chance > EVIDENCE_LIMIT,  # never so for the portal's own setups and window
+    )
     clock = _classify(offsets, profile, policy, odds=chance).causes
     after = [c for c in clock if c.verdict is not Verdict.VALID_NOW]
     return Diagnosis.of([first, *after], ambiguous=len(offsets) > 1)

@@ -24,7 +24,7 @@ from .offsets import find_offsets
 from .otp import ISSUER, MalformedCode, Totp, build_uri, generate_secret, normalise_code
 from .passwords import burn_equal_time, hash_password, verify_password
 from .policy import DEFAULT_POLICY, SecurityPolicy
-from .store import Account, Attempt, AuditEvent, Store, Throttle
+from .store import PREVIOUS_SECRET_KEPT_SECONDS, Account, Attempt, AuditEvent, Store, Throttle
 
 SUPPORT_AGENT = "Technical Support Agent"
 """The actor recorded for agent actions when no agent name is given."""
@@ -254,9 +254,9 @@ class Portal:
         if self._require(login).mfa_enabled:
             return self.status(login)
         with self.store.transaction():
+            self._purge()
             account = self._require(login)
             if not account.mfa_enabled:
-                self._purge()
                 self.store.update_account(account.login, mfa_enabled=True)
                 self._audit(actor, account.login, "mfa_enabled", "ok")
         return self.status(login)
@@ -279,8 +279,8 @@ class Portal:
         actor = _text(actor, "actor", MAX_DISPLAY_NAME_LENGTH)
         self._require(login)
         with self.store.transaction():
-            account = self._require(login)
             self._purge()
+            account = self._require(login)
             self.store.update_account(
                 account.login,
                 previous_secret=account.secret or account.previous_secret,
@@ -303,8 +303,8 @@ class Portal:
         actor = _text(actor, "actor", MAX_DISPLAY_NAME_LENGTH)
         self._require(login)
         with self.store.transaction():
-            account = self._require(login)
             self._purge()
+            account = self._require(login)
             self.store.update_account(
                 account.login, failures=0, locked_until=None, locks=0, last_locked_at=None
             )
@@ -327,8 +327,8 @@ class Portal:
         now = self.clock.now()
 
         def decide() -> AuthenticatorSetup | errors.PortalError:
-            account = self._require(login)
             self._purge(now)
+            account = self._require(login)
             if not account.mfa_enabled:
                 raise errors.MfaNotEnabled(MFA_NOT_ENABLED_MESSAGE)
             refused = self._mfa_login_to_replace(account, session_hash, now)
@@ -373,8 +373,8 @@ class Portal:
 
         def decide() -> AccountStatus | errors.PortalError:
             nonlocal password_ok, evidence
-            account = self._require(name)
             self._purge(now)
+            account = self._require(name)
             if self._is_locked(account, now):
                 return self._refuse_locked(account, now, event, passcode, evidence, snapshot)
             if not account.mfa_enabled:
@@ -578,8 +578,11 @@ class Portal:
         return outcome
 
     def _purge(self, now: float | None = None) -> None:
-        """Expired half-finished logins and sessions go whenever the portal writes."""
-        self.store.purge_expired(self.clock.now() if now is None else now)
+        """Whatever has run out goes whenever the portal writes: half-finished logins,
+        sessions, and previous secrets kept longer than the stated time."""
+        now = self.clock.now() if now is None else now
+        self.store.purge_expired(now)
+        self.store.forget_previous_secrets(now - PREVIOUS_SECRET_KEPT_SECONDS)
 
     def _start_session(self, account: Account, now: float, *, used_mfa: bool) -> Session:
         token = secrets.token_urlsafe(24)

@@ -194,19 +194,29 @@ def _field(label: str, value: str, placeholder: str) -> str:
 
 # --- the picture --------------------------------------------------------------------------
 
-_SVG_CAPTION = re.compile(r'<text x="\d+" y="14"[^>]*>(Time steps of .*?)</text>\n?', re.DOTALL)
+_SVG_TEXT = re.compile(r'<text x="\d+" y="(\d+)"[^>]*>([^<]*)</text>\n?')
 
 
 def picture_and_caption(r: Reproduction) -> tuple[str, str]:
-    """The time-step SVG without its first line of text, and that line as a caption (a page
-    shows a caption in full; inside the picture it would be cut at the picture's edge)."""
+    """The time-step SVG without its caption lines (the text above the steps), and those
+    lines as one caption: a page shows a caption in full and wraps it with the page."""
+    from html import unescape
+
     svg = r.picture_svg
-    found = _SVG_CAPTION.search(svg)
-    caption = ""
-    if found:
-        caption = found.group(1)
-        svg = svg[: found.start()] + svg[found.end() :]
-    return svg, caption
+    top = svg.find("<rect")
+    head, rest = (svg, "") if top < 0 else (svg[:top], svg[top:])
+    strip = re.match(r'<rect x="[\d.]+" y="(\d+)"', rest)
+    strip_top = int(strip.group(1)) if strip else 0
+    lines: list[str] = []
+
+    def lift(found: re.Match[str]) -> str:
+        if int(found.group(1)) < strip_top:  # text above the strip of steps: the caption
+            lines.append(unescape(found.group(2)))
+            return ""
+        return found.group(0)
+
+    head = _SVG_TEXT.sub(lift, head)
+    return head + rest, " ".join(lines)
 
 
 # --- the words ----------------------------------------------------------------------------
@@ -251,7 +261,24 @@ def typed_line(r: Reproduction) -> str:
         "no code asked": "Log In",
         "log in with google": "Log in with Google",
     }[r.ticket.symptom.value]
+    if r.record is None and r.ticket.symptom.value == "code rejected":
+        return (
+            f"The customer clicked Log In at {when}; the portal refused before it asked for "
+            f"the Security code, so the code ({shown}) never reached it."
+        )
     return f"The customer clicked {how}; code typed: {shown}, at {when}."
+
+
+def lock_end_local(r: Reproduction) -> str:
+    """When the lock ends, in the customer's zone (or "")."""
+    zone = customer_zone(r.ticket)
+    until = r.diagnosis.until
+    if zone is None or until is None:
+        return ""
+    import math
+
+    shown = to_datetime(math.ceil(until / 60) * 60).astimezone(zone[0])
+    return f"In the customer's time ({zone[1]}) the lock ends at {shown.strftime('%H:%M %Z')}."
 
 
 def text_summary(r: Reproduction) -> str:
@@ -278,6 +305,8 @@ def text_summary(r: Reproduction) -> str:
         found = f" [{cause.found}]" if cause.found else ""
         lines.append(f"  {number}. {cause.verdict.name}: {cause.title}{mark}{found}")
         lines.append(f"     {cause.explanation}")
+        if cause.verdict.name == "LOCKED" and lock_end_local(r):
+            lines.append(f"     {lock_end_local(r)}")
     lines += ["", f"The diagnosis of the attempt: {verdict_line(r.diagnosis)}"]
     _, caption = picture_and_caption(r)
     lines += ["", "Time steps:", *([f"  {caption}"] if caption else []), f"  {r.picture_text}"]
@@ -379,9 +408,10 @@ def html_page(r: Reproduction) -> str:
             else ""
         )
         found = f" <span class='muted'>({e(cause.found)})</span>" if cause.found else ""
+        local = lock_end_local(r) if cause.verdict.name == "LOCKED" else ""
         parts.append(
             f"<li><b>{e(cause.verdict.name)}: {e(cause.title)}</b>{mark}{found}<br>"
-            f"{e(cause.explanation)}{odds}</li>"
+            f"{e(cause.explanation)}{odds}" + (f" {e(local)}" if local else "") + "</li>"
         )
     parts.append("</ol>")
 
@@ -438,6 +468,8 @@ def report_notebook(r: Reproduction) -> dict[str, Any]:
         )
     )
     cells.append(markdown("### What the customer saw\n\n" + r.saw_html))
+    for number, cell in enumerate(cells):
+        cell["id"] = f"report-{number}"
     return {
         "cells": cells,
         "metadata": {

@@ -313,7 +313,9 @@ class Store:
         if self._migrate():
             # Older frames in the WAL may still hold what the migration sealed: empty it.
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            self._existing_vault()  # a process that migrated first used the same key
+        if not self._sealed(version):
+            # Another process may have created the schema first, under its own key file.
+            self._existing_vault()
 
     def _make_files_private(self) -> None:
         for suffix in ("", "-wal", "-shm"):

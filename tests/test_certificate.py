@@ -25,7 +25,8 @@ def workspace(tmp_path: Path, *, trainee: str = "Ada Lovelace", result: bool | N
     folder = tmp_path / "course"
     folder.mkdir()
     record = progress.Progress(folder / "progress.sqlite3")
-    record.set_trainee(trainee)
+    if trainee.strip():
+        record.set_trainee(trainee)
     if result is not None:
         record.record_assessment(92.9 if result else 71.4, result, SECTIONS)
     return folder

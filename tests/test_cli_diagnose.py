@@ -396,3 +396,17 @@ def test_the_phone_offset_settles_a_late_code(portal_db):
     assert [c["verdict"] for c in late["causes"]] == ["EXPIRED"]
     assert [c["verdict"] for c in slow["causes"]] == ["CLOCK_DRIFT"]
     assert [c["verdict"] for c in unknown["causes"]] == ["CLOCK_DRIFT", "EXPIRED"]
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--secret", TRAINING_SECRET, "--code", "123456", "--since", "0"], "portal mode"),
+        (["--login", TRAINING_LOGIN, "--code", "123456", "--since", "0"], "without --code"),
+        (["--login", TRAINING_LOGIN, "--since", "yesterday"], "cannot read the time"),
+    ],
+)
+def test_since_belongs_to_the_record_without_a_code(portal_db, args, words):
+    before = snapshot(portal_db)
+    assert_usage_error(run("diagnose", *args, "--db", str(portal_db)), words)
+    assert snapshot(portal_db) == before

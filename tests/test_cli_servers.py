@@ -74,6 +74,7 @@ def test_demo_asks_for_a_token_and_bounds_its_kernels(monkeypatch):
     assert option(argv, "PasswordIdentityProvider.allow_password_change") == "False"
     assert option(argv, "VoilaConfiguration.preheat_kernel") == "True"
     assert option(argv, "VoilaConfiguration.default_pool_size") == "1"
+    assert option(argv, "VoilaKernelManager.fill_delay") == "5"
     manager = option(argv, "VoilaConfiguration.multi_kernel_manager_class")
     assert manager == "mfa_kit.demo_server.BoundedKernelManager"
     assert option(argv, "MappingKernelManager.cull_idle_timeout") == "120"

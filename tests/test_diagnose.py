@@ -22,7 +22,12 @@ from mfa_kit.diagnose import (
     find_offsets,
     time_zone_multiple,
 )
-from mfa_kit.offsets import DEFAULT_WINDOW, matching_steps, window_steps_for
+from mfa_kit.offsets import (
+    DEFAULT_WINDOW,
+    find_offsets_near_to_far,
+    matching_steps,
+    window_steps_for,
+)
 from mfa_kit.otp import (
     DEFAULT_PROFILE,
     Algorithm,
@@ -368,6 +373,7 @@ def test_a_single_code_days_off_is_a_possible_clock_cause_with_its_odds(days):
     assert "Check the date and time the phone shows" in drift.fix
     assert "not a clock problem" not in diagnosis.read_out
     assert "Second, possibly: The phone's clock is wrong." in diagnosis.read_out
+    assert diagnosis.read_out.startswith("Here is what to put right and what to check")
     assert diagnosis.offset_steps is None  # the verdict itself rests on no match
     assert_no_secret_or_code(diagnosis, code)
 
@@ -467,3 +473,26 @@ def test_random_codes_in_a_30_day_search_are_rarely_a_confident_clock_verdict():
 def test_chance_of_a_match_counts_both_sides_and_the_step_itself(steps, chance):
     assert chance_of_a_match_within(steps, 6) == pytest.approx(chance)
     assert chance_of_a_match_within(-steps, 6) == pytest.approx(chance)
+
+
+# --- near to far ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seconds", [0, -95, 600, -3_600, 2 * 86_400, -6 * 86_400])
+def test_near_to_far_finds_the_nearest_match_of_the_full_search(seconds):
+    code = phone_code(seconds)
+    everywhere = find_offsets(TRAINING_SECRET, code, AT)
+    offsets, reach = find_offsets_near_to_far(TRAINING_SECRET, code, AT)
+    assert offsets[0] == everywhere[0]
+    assert len(set(offsets)) == len(offsets)  # no step searched twice at a ring's edge
+    assert set(offsets) == {o for o in everywhere if abs(o) <= reach}
+    assert reach in (10, 2_880, window_steps_for(DEFAULT_WINDOW))
+
+
+def test_near_to_far_reports_the_whole_window_when_nothing_matches():
+    secrets = TrainingSecrets()
+    secrets()
+    code = phone_code(0, secret=secrets())
+    assert find_offsets_near_to_far(TRAINING_SECRET, code, AT, window_steps=100) == ([], 100)
+    with pytest.raises(ValueError, match="negative"):
+        find_offsets_near_to_far(TRAINING_SECRET, code, AT, window_steps=-1)

@@ -30,6 +30,7 @@ from mfa_kit.passwords import hash_password
 from mfa_kit.portal import Portal
 from mfa_kit.store import Store
 from mfa_kit.training import TRAINING_INSTANT
+from mfa_kit.vault import Vault, key_path, read_key
 
 ACCOUNTS = 100_000
 COMPANY_SIZE = 20
@@ -40,7 +41,8 @@ TIME_LIMIT = 0.2
 
 def build(path: Path, *, companies: bool, seed: int = 20260115) -> list[tuple[str, str]]:
     """A portal file with ACCOUNTS enrolled accounts; (login, secret) of each, in order."""
-    Store(path).close()  # the schema, through the Store's own migrations
+    Store(path).close()  # the schema and the sealing key, through the Store itself
+    seal = Vault(read_key(key_path(path, None))).seal
     rng = random.Random(seed)
     password_hash = hash_password("Not-Used-Here-2026")
     rows = []
@@ -53,7 +55,10 @@ def build(path: Path, *, companies: bool, seed: int = 20260115) -> list[tuple[st
         db.executemany(
             "INSERT INTO accounts (login, display_name, password_hash, mfa_enabled, secret)"
             " VALUES (?, ?, ?, 1, ?)",
-            [(login, login, password_hash, secret) for login, secret in rows],
+            [
+                (login, login, password_hash, seal(secret, login, "secret"))
+                for login, secret in rows
+            ],
         )
     db.close()
     return rows

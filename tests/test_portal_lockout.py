@@ -295,3 +295,32 @@ def test_lock_messages_always_say_until_when_and_what_to_do(enrolled, clock):
     locked = lock_by_passwords(enrolled)
     assert re.search(r"locked until \d{4}-\d\d-\d\d \d\d:\d\d UTC", str(locked))
     assert "try again in" in str(locked) and "Technical Support Agent" in str(locked)
+
+
+def test_a_lock_only_an_agent_ends_is_diagnosed_as_locked(enrolled, clock):
+    import json
+
+    from mfa_kit.diagnose import Verdict, diagnose_login
+
+    for _ in range(enrolled.policy.locks_until_agent):
+        locked = lock_by_passwords(enrolled)
+        if not math.isinf(locked.until):
+            clock.advance(locked.until - clock.now())
+    diagnosis = diagnose_login(enrolled, TRAINING_LOGIN, "123456")
+    assert diagnosis.verdict == Verdict.LOCKED
+    assert "locked until a Technical Support Agent unlocks it" in diagnosis.explanation
+    assert json.loads(json.dumps(diagnosis.as_dict(), allow_nan=False))["until"] is None
+
+
+def test_the_readme_states_the_policys_lockout_numbers():
+    from .conftest import REPO
+
+    readme = " ".join((REPO / "README.md").read_text().split())
+    policy = DEFAULT_POLICY
+    timed = ", ".join(f"{m:g}" for m in policy.lock_schedule()[:-1])
+    assert f"{policy.max_failures} wrong passwords or codes in a row lock the account" in readme
+    assert f"({timed} minutes) and the {policy.locks_until_agent}th lasts until" in readme
+    assert f"{policy.lock_memory_hours} hours pass without one" in readme
+    assert f"at most {policy.max_guesses_per_day()} guesses a day" in readme
+    odds = policy.guess_odds_per_day() * 100_000
+    assert f"a chance of {odds:.2g} in 100,000 a day" in readme

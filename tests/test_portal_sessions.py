@@ -93,3 +93,16 @@ def test_expired_logins_and_sessions_are_purged_by_the_next_write(enrolled, phon
     enrolled.unlock(TRAINING_LOGIN)  # any write purges
     assert enrolled.store.count_rows("challenges") == 0
     assert enrolled.store.count_rows("sessions") == 0
+
+
+def test_a_previous_secret_is_dropped_by_the_first_write_after_its_stated_time(enrolled, clock):
+    from mfa_kit.store import PREVIOUS_SECRET_KEPT_SECONDS
+
+    enrolled.reset_mfa(TRAINING_LOGIN)
+    kept = enrolled.store.account(TRAINING_LOGIN).previous_secret
+    clock.advance(PREVIOUS_SECRET_KEPT_SECONDS - 60)
+    enrolled.unlock(TRAINING_LOGIN)
+    assert enrolled.store.account(TRAINING_LOGIN).previous_secret == kept
+    clock.advance(120)
+    enrolled.unlock(TRAINING_LOGIN)
+    assert enrolled.store.account(TRAINING_LOGIN).previous_secret is None

@@ -439,3 +439,16 @@ def test_a_migration_that_fails_half_way_leaves_the_file_as_it_was(tmp_path, mon
     monkeypatch.setattr(vault.Vault, "seal", original)
     with Store(db) as store:
         assert store.account(TRAINING_LOGIN).secret == TRAINING_SECRET
+
+
+def test_a_database_another_process_created_under_another_key_is_refused(tmp_path, monkeypatch):
+    db = tmp_path / "portal.sqlite3"
+    with Store(db, key_file=tmp_path / "other.key"):
+        pass
+    before = db.read_bytes()
+    # As a process sees it that found the file empty, then lost the race to create the schema
+    # to a process with another key file.
+    monkeypatch.setattr(Store, "_sealed", staticmethod(lambda version: False))
+    with pytest.raises(StoreError, match="is not the key of this database"):
+        Store(db)
+    assert db.read_bytes() == before

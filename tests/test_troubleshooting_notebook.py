@@ -5,6 +5,7 @@ lockout numbers come from the portal's SecurityPolicy."""
 from __future__ import annotations
 
 import contextlib
+import html
 import io
 import re
 from pathlib import Path
@@ -49,7 +50,8 @@ def trainee_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         with contextlib.redirect_stdout(printed):
             exec(compile("from IPython.display import display", "07", "exec"), namespace)  # noqa: S102
             for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
-                if cell.cell_type == "code":
+                # The trainee's copy has no solved-only cells.
+                if cell.cell_type == "code" and "solved-only" not in cell.metadata.get("tags", []):
                     exec(compile(cell.source, f"07:{cell.id}", "exec"), namespace)  # noqa: S102
     namespace["printed"], namespace["spy"] = printed.getvalue(), spy
     return namespace
@@ -59,7 +61,7 @@ def test_run_all_works_no_ticket_for_the_trainee(trainee_run: dict[str, Any]) ->
     tickets = trainee_run["tickets"]
     assert len(tickets) == 4
     assert all(t.cause.value is None and t.fix.value is None for t in tickets)
-    assert all(t.check.result is None for t in tickets)
+    assert all(t.check.last is None for t in tickets)
     assert "Your tickets: 0 of 4 worked" in trainee_run["printed"]
     assert trainee_run["spy"].calls == []
     assert any(not t.case.spec.walked_through for t in tickets)
@@ -72,18 +74,28 @@ def test_a_ticket_worked_through_its_widgets(trainee_run: dict[str, Any]) -> Non
     wrong = next(c for c in Cause if c is not spec.cause)
     ticket.cause.widget.value = wrong
     ticket.fix.widget.value = spec.fix
-    ticket.check.button.click()
-    assert ticket.check.output.value.count("✘") == 1
-    assert ticket.check.result.hint in ticket.check.output.value.replace("&#x27;", "'")
+    ticket.check.check_button.click()
+    shown = html.unescape(ticket.check.result_area.value)
+    assert shown.count("✘") == 1
+    assert ticket.check.last.hint in shown
     ticket.cause.widget.value = spec.cause
-    ticket.check.button.click()
-    assert "✔" in ticket.check.output.value
-    check = f"ticket-{ticket.case.number}"
-    assert spy.calls == [("check", NAME, check, False), ("check", NAME, check, True)]
-    assert ticket.solution.value == ""
-    ticket.solution_button.click()
-    assert spec.cause.value in ticket.solution.value
-    assert spy.calls[-1] == ("solution", NAME, check)
+    ticket.check.check_button.click()
+    assert "✔" in ticket.check.result_area.value
+    assert spy.calls == [("check", NAME, "ticket-1", False), ("check", NAME, "ticket-1", True)]
+    assert ticket.check.solution_area.layout.display == "none"
+    ticket.check.solution_button.click()
+    assert ticket.check.solution_area.layout.display != "none"
+    assert spec.cause.value in html.unescape(ticket.check.solution_area.value)
+    assert spy.calls[-1] == ("solution", NAME, "ticket-1")
+
+
+def test_each_ticket_is_a_check_the_progress_record_can_list() -> None:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    tags = [tag for cell in nb.cells for tag in cell.metadata.get("tags", [])]
+    assert [t for t in tags if t.startswith("check:")] == [f"check:ticket-{n}" for n in range(1, 5)]
+    solved_only = [cell for cell in nb.cells if "solved-only" in cell.metadata.get("tags", [])]
+    assert len(solved_only) == 4
+    assert all(cell.source.startswith("if solved_run():") for cell in solved_only)
 
 
 def test_a_picture_keeps_its_moment_after_the_screen_moved_on(

@@ -27,6 +27,7 @@ class ClassroomAuthenticator(Authenticator):
     """Logins from the classroom's accounts file (scrypt hashes, TOTP secrets, used steps)."""
 
     accounts_file = Unicode(help="accounts.json of the classroom's state folder").tag(config=True)
+    accounts_key = Unicode(help="the key the TOTP secrets are sealed with (0600)").tag(config=True)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -54,7 +55,7 @@ class ClassroomAuthenticator(Authenticator):
         stored = account["password"] if account else _UNKNOWN
         ok = verify_password(password or "", stored) and account is not None
         if ok and account.get("totp"):
-            ok = self._code_ok(account, code, now)
+            ok = self._code_ok(account, self._secret(login, account), code, now)
         if not ok:
             self._failures.setdefault(login, []).append(now)
             return False
@@ -62,13 +63,18 @@ class ClassroomAuthenticator(Authenticator):
         write_private(Path(self.accounts_file), json.dumps(accounts, indent=1) + "\n")
         return True
 
+    def _secret(self, login: str, account: dict) -> str:
+        from ..vault import Vault, read_key
+
+        return Vault(read_key(Path(self.accounts_key))).open(account["totp"], login, "totp")
+
     @staticmethod
-    def _code_ok(account: dict, code: str, now: float) -> bool:
+    def _code_ok(account: dict, secret: str, code: str, now: float) -> bool:
         try:
             typed = normalise_code(code or "")
         except MalformedCode:
             return False
-        step = Totp(account["totp"]).verify(typed, now, window=DEFAULT_POLICY.window_steps)
+        step = Totp(secret).verify(typed, now, window=DEFAULT_POLICY.window_steps)
         last = account.get("last_step")
         if step is None or (last is not None and step <= last):
             return False

@@ -7,16 +7,18 @@ variables and MFA_KIT_CLASSROOM (the state folder) in its environment.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import os
+import signal
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
 from jupyterhub.utils import url_path_join
-from tornado import ioloop, web
+from tornado import web
 
 from . import STATE_VARIABLE, TRAINER
 from .roster import Trainee
@@ -171,10 +173,20 @@ def make_app() -> web.Application:
     )
 
 
-def main() -> None:
+async def serve() -> None:
+    """Serve until the hub ends the service (SIGTERM or SIGINT): then stop quietly."""
     url = urlsplit(os.environ["JUPYTERHUB_SERVICE_URL"])
-    make_app().listen(url.port, url.hostname)
-    ioloop.IOLoop.current().start()
+    server = make_app().listen(url.port, url.hostname)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(number, stop.set)
+    await stop.wait()
+    server.stop()
+
+
+def main() -> None:
+    asyncio.run(serve())
 
 
 if __name__ == "__main__":

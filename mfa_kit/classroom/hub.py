@@ -98,6 +98,7 @@ def configure(c, classroom: Classroom, running: dict) -> None:
 
     c.JupyterHub.authenticator_class = "mfa_kit.classroom.auth.ClassroomAuthenticator"
     c.ClassroomAuthenticator.accounts_file = str(classroom.accounts_file)
+    c.ClassroomAuthenticator.accounts_key = str(classroom.accounts_key)
     c.Authenticator.allowed_users = set(classroom.logins)
     c.Authenticator.admin_users = {TRAINER}
     c.Authenticator.request_otp = classroom.totp

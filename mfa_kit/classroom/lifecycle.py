@@ -167,10 +167,14 @@ def start(options: StartOptions) -> tuple[state.Classroom, str | None, str]:
         classroom, passwords = state.create(root, options.trainees, options.totp)
     else:
         classroom, passwords = existing, None
-    for trainee in classroom.trainees:
-        from .hub import ensure_workspace
+    from .hub import ensure_workspace
 
-        ensure_workspace(classroom.workspace(trainee.login), trainee.login)
+    for trainee in classroom.trainees:
+        try:
+            ensure_workspace(classroom.workspace(trainee.login), trainee.login)
+        except Exception as problem:  # the course's own message, as one line
+            first = str(problem).splitlines()[0] if str(problem) else type(problem).__name__
+            raise RuntimeError(f"cannot make {trainee.login}'s course workspace: {first}") from None
     scheme = "https" if options.ssl_cert else "http"
     running = {
         "ip": options.ip,

@@ -2,7 +2,8 @@
 
 Layout of ``DIR``:
     classroom.json          which class this folder belongs to (the roster, the options)
-    accounts.json  (0600)   scrypt hashes of every login's password, TOTP secrets, last step
+    accounts.json  (0600)   scrypt hashes of every login's password, TOTP secrets sealed
+                            (AES-GCM, mfa_kit.vault) under accounts.key (0600), last step
     first-passwords.csv (0600)  each login's first password and setup key, written once
     trainer-token  (0600)   the trainer's hub API token (scripts, tests)
     proxy-token    (0600)   shared by the hub and configurable-http-proxy
@@ -67,6 +68,10 @@ class Classroom:
     @property
     def accounts_file(self) -> Path:
         return self.root / "accounts.json"
+
+    @property
+    def accounts_key(self) -> Path:
+        return self.root / "accounts.key"
 
     @property
     def first_passwords(self) -> Path:
@@ -158,6 +163,9 @@ def create(root: Path, trainees: list[Trainee], totp: bool) -> tuple[Classroom, 
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(root, 0o700)
     classroom = Classroom(root, tuple(trainees), totp)
+    from ..vault import Vault, load_or_create_key
+
+    vault = Vault(load_or_create_key(classroom.accounts_key))
     accounts: dict[str, dict] = {}
     table = io.StringIO()
     writer = csv.writer(table, lineterminator="\n")
@@ -168,7 +176,10 @@ def create(root: Path, trainees: list[Trainee], totp: bool) -> tuple[Classroom, 
     for person in people:
         password = first_password()
         secret = generate_secret() if totp else None
-        accounts[person.login] = {"password": hash_password(password), "totp": secret}
+        accounts[person.login] = {
+            "password": hash_password(password),
+            "totp": vault.seal(secret, person.login, "totp"),
+        }
         row = [person.login, person.name, password]
         writer.writerow([*row, _grouped(secret)] if totp else row)
     write_private(classroom.accounts_file, json.dumps(accounts, indent=1) + "\n")

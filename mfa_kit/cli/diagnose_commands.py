@@ -69,7 +69,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     diagnose.add_argument(
         "--window",
         default=_window_text(DEFAULT_WINDOW),
-        help="how far either side to search, like 24h, 90m or 3600s (default: %(default)s)",
+        help="how far either side to search, like 7d, 24h, 90m or 3600s (default: %(default)s)",
     )
     diagnose.add_argument(
         "--db", default=None, metavar="PATH", help="portal database (portal mode)"
@@ -117,6 +117,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def _window_text(window: timedelta) -> str:
     seconds = int(window.total_seconds())
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400}d"
     return f"{seconds // 3600}h" if seconds % 3600 == 0 else f"{seconds}s"
 
 

@@ -31,7 +31,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="rebuild tickets on a practice portal and write their diagnosis reports",
         description=(
             "Checks every ticket, then rebuilds each on its own in-memory practice portal, "
-            "replays the customer's attempt, diagnoses it, applies the fixes and writes "
+            "diagnoses the customer's attempt as the portal saw it, replays it, applies the fixes "
+            "and writes "
             "<DIR>/<ticket id>.ipynb (text only) and .txt (the summary to paste into the "
             "ticket); --html also writes the .html page. Exit status 1 when a verdict differs "
             "from the ticket's expected_verdict or the fixes do not let the customer in; 2 "
@@ -136,14 +137,11 @@ def _one(name: str, ticket: Ticket, target: Path, args: argparse.Namespace) -> i
         for path, text in written.items():
             _write(path, text)
     except OSError as problem:
-        sys.stderr.write(f"mfa-kit reproduce: {name}: cannot write the report: {problem}\n")
-        return EXIT_FAILED
+        return _failed(name, ticket, args, f"cannot write the report: {problem}")
     except Exception as problem:  # a bug must still be one line, and the batch goes on
-        sys.stderr.write(
-            f"mfa-kit reproduce: {name}: could not reproduce it: "
-            f"{type(problem).__name__}: {problem}\n"
+        return _failed(
+            name, ticket, args, f"could not reproduce it: {type(problem).__name__}: {problem}"
         )
-        return EXIT_FAILED
     if args.json:
         line: dict[str, Any] = r.as_dict()
         line["report"] = str(target)
@@ -171,6 +169,23 @@ def _one(name: str, ticket: Ticket, target: Path, args: argparse.Namespace) -> i
             f"(see {target.with_suffix('.txt')})\n"
         )
     return 0 if r.ok else EXIT_FAILED
+
+
+def _failed(name: str, ticket: Ticket, args: argparse.Namespace, problem: str) -> int:
+    """One line on stderr; with --json the ticket still gets its line, with no verdict."""
+    sys.stderr.write(f"mfa-kit reproduce: {name}: {problem}\n")
+    if args.json:
+        line = {
+            "id": ticket.id,
+            "verdict": None,
+            "causes": [],
+            "expected_verdict": ticket.expected_verdict,
+            "ok": False,
+            "error": problem,
+        }
+        print(json.dumps(line, ensure_ascii=False))
+        sys.stdout.flush()
+    return EXIT_FAILED
 
 
 def _write(path: Path, text: str) -> None:

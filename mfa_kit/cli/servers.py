@@ -156,6 +156,7 @@ def demo_argv(port: int | None = None, open_browser: bool = True) -> list[str]:
         # Keep a kernel that has already run the demo: a reload of the page shows it at once.
         "--VoilaConfiguration.preheat_kernel=True",
         f"--VoilaConfiguration.default_pool_size={demo_server.WARM_KERNELS}",
+        f"--VoilaKernelManager.fill_delay={demo_server.REFILL_DELAY_SECONDS}",
         # Every kernel starts through this class, which never runs more than MAX_KERNELS.
         "--VoilaConfiguration.multi_kernel_manager_class="
         f"{demo_server.BoundedKernelManager.__module__}.BoundedKernelManager",

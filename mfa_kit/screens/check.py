@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from ..checks import CheckResult
-from ._view import BORDER, FONT, esc, message_html, show
+from ._view import BORDER, FONT, esc, message_html, screen_layout, show
 
 if TYPE_CHECKING:
     from ..progress import Progress
@@ -71,7 +71,7 @@ class CheckMyWork:
         buttons = [self.check_button] + ([self.solution_button] if solution else [])
         self.widget = w.VBox(
             [w.HBox(buttons), self.result_area, self.solution_area],
-            layout=w.Layout(border=BORDER, padding="6px 10px", width="600px"),
+            layout=screen_layout(600, border=BORDER, padding="6px 10px"),
         )
         self.widget.add_class("mfa-check")
         show(self.solution_area, False)

@@ -170,7 +170,8 @@ class Picker:
 
 class _CheckButton:
     """ "Check my work" with the contract's behaviour (judge now, show ✔/✘ and the hint, record
-    the result), for as long as the course's own widget is not in this package."""
+    it; Show solution opens the words and is recorded), the same surface as the course's
+    ``CheckMyWork``, for as long as that widget is not in this package."""
 
     def __init__(
         self,
@@ -178,71 +179,93 @@ class _CheckButton:
         check: str,
         judge: Callable[[], CheckResult],
         progress: Any = None,
+        *,
+        solution: str = "",
     ) -> None:
         self.notebook, self.check, self.judge, self.progress = notebook, check, judge, progress
-        self.result: CheckResult | None = None
-        self.button = w.Button(description="Check my work", button_style="primary")
-        self.button.add_class("mfa-check-my-work")
-        self.output = w.HTML("")
-        self.output.add_class("mfa-check-result")
-        self.button.on_click(lambda _: self.click())
-        self.widget = w.VBox([self.button, self.output])
+        self.solution = solution
+        self.last: CheckResult | None = None
+        self.solution_shown = False
+        self.check_button = w.Button(description="Check my work", button_style="success")
+        self.check_button.add_class("mfa-check-my-work")
+        self.solution_button = w.Button(description="Show solution")
+        self.solution_button.add_class("mfa-show-solution")
+        self.result_area = w.HTML("")
+        self.result_area.add_class("mfa-check-result")
+        self.solution_area = w.HTML(message_html(f"Solution. {solution}", "info"))
+        self.solution_area.add_class("mfa-solution")
+        self.check_button.on_click(lambda _: self.click())
+        self.solution_button.on_click(lambda _: self.toggle_solution())
+        self.widget = w.VBox(
+            [
+                w.HBox([self.check_button, self.solution_button]),
+                self.result_area,
+                self.solution_area,
+            ]
+        )
+        from ._view import show
+
+        show(self.solution_area, False)
 
     def click(self) -> CheckResult:
-        self.result = self.judge()
-        self.output.value = result_html(self.result)
+        result = self.judge()
         if self.progress is not None:
-            self.progress.record_check(self.notebook, self.check, self.result.ok)
-        return self.result
+            self.progress.record_check(self.notebook, self.check, result.ok)
+        self.last = result
+        self.result_area.value = result_html(result)
+        return result
+
+    def toggle_solution(self) -> None:
+        from ._view import show
+
+        self.solution_shown = not self.solution_shown
+        show(self.solution_area, self.solution_shown)
+        if self.solution_shown and self.progress is not None:
+            self.progress.solution_opened(self.notebook, self.check)
 
 
 def check_my_work(
-    notebook: str, check: str, judge: Callable[[], CheckResult], progress: Any = None
+    notebook: str,
+    check: str,
+    judge: Callable[[], CheckResult],
+    progress: Any = None,
+    *,
+    solution: str = "",
 ) -> Any:
-    """The course's "Check my work" widget (``mfa_kit.screens.check.CheckMyWork``)."""
+    """The course's "Check my work" box (``mfa_kit.screens.check.CheckMyWork``)."""
     try:
         from .check import CheckMyWork
     except ImportError:
-        return _CheckButton(notebook, check, judge, progress)
-    return CheckMyWork(notebook, check, judge, progress)
+        return _CheckButton(notebook, check, judge, progress, solution=solution)
+    return CheckMyWork(notebook, check, judge, progress, solution=solution)
 
 
 class CaseExercise:
-    """One ticket to work: its screens (snapshots), a cause and a fix to pick, Check my work,
-    and a solution that stays closed until Show solution is clicked (which is recorded).
-    The judge reads the two dropdowns at the moment it is called."""
+    """One ticket to work: its screens (snapshots), a cause and a fix to pick, and Check my
+    work (whose Show solution opens the answer in words, recorded as opened). The judge reads
+    the two dropdowns at the moment it is called."""
 
     def __init__(
         self,
         case: Case,
+        check: str,
         notebook: str = "07_troubleshooting",
         progress: Any = None,
-        *,
-        check: str | None = None,
     ) -> None:
         from ..cases import Cause, Fix
 
         self.case = case
         self.notebook = notebook
-        self.progress = progress
-        self.check_name = check or f"ticket-{case.number}"
         self.cause = Picker("What is the cause?", list(Cause), "mfa-quiz-cause")
         self.fix = Picker("What do you tell them?", list(Fix), "mfa-quiz-fix")
-        self.check = check_my_work(notebook, self.check_name, self.judge, progress)
-        self.solution_button = w.Button(description="Show solution", layout={"width": "auto"})
-        self.solution_button.add_class("mfa-quiz-show-solution")
-        self.solution = w.HTML("")
-        self.solution.add_class("mfa-quiz-solution")
-        self.solution_button.on_click(lambda _: self.show_solution())
+        spec = case.spec
+        solution = (
+            f"Cause: {spec.cause.value}. Tell them: {spec.fix.value}. {spec.explanation} "
+            f"Where it shows: {spec.look}"
+        )
+        self.check = check_my_work(notebook, check, self.judge, progress, solution=solution)
         screens = [w.HTML(shot.html) for shot in case.screens]
-        parts: list[Any] = [
-            *screens,
-            self.cause.widget,
-            self.fix.widget,
-            getattr(self.check, "widget", self.check),
-            self.solution_button,
-            self.solution,
-        ]
+        parts: list[Any] = [*screens, self.cause.widget, self.fix.widget, self.check.widget]
         self.widget = w.VBox(parts, layout=w.Layout(margin="6px 0 12px 0"))
         self.widget.add_class("mfa-quiz-case")
 
@@ -254,23 +277,15 @@ class CaseExercise:
         self.cause.pick(cause)
         self.fix.pick(fix)
 
-    def work_it_in_the_solved_run(self) -> None:
-        """The tests' and ``make notebooks``' solved run only: pick the key's answers and
-        check. A trainee's run never gets here (their tickets stay theirs to work)."""
+    def work_it_in_the_solved_run(self) -> CheckResult | None:
+        """The solved run only (the tests' and ``make notebooks``' switch): pick the key's
+        answers and click Check my work. A trainee's run never does (returns None)."""
         from ..assessment import solved_run
 
-        if solved_run():
-            self.answer(self.case.spec.cause, self.case.spec.fix)
-            self.check.click()
-
-    def show_solution(self) -> str:
-        """Open the solution (the trainee asked for it: recorded as such)."""
-        spec = self.case.spec
-        text = f"Cause: {spec.cause.value}. Tell them: {spec.fix.value}. {spec.explanation}"
-        self.solution.value = message_html(text, "info", f"Where it shows: {spec.look}")
-        if self.progress is not None:
-            self.progress.solution_opened(self.notebook, self.check_name)
-        return text
+        if not solved_run():
+            return None
+        self.answer(self.case.spec.cause, self.case.spec.fix)
+        return self.check.click()
 
     @property
     def text(self) -> str:
@@ -290,10 +305,14 @@ class CaseExercise:
 def exercises(
     trainee: str | None, progress: Any = None, count: int = 4, notebook: str = "07_troubleshooting"
 ) -> list[CaseExercise]:
-    """This trainee's tickets to work (the same on every run), as exercises."""
+    """This trainee's tickets to work (the same on every run), as exercises whose checks are
+    named ``ticket-1`` … in order (the same names for every trainee)."""
     from ..cases import build_case, pick
 
-    return [CaseExercise(build_case(spec), notebook, progress) for spec in pick(trainee, count)]
+    return [
+        CaseExercise(build_case(spec), f"ticket-{n}", notebook, progress)
+        for n, spec in enumerate(pick(trainee or None, count), start=1)
+    ]
 
 
 def result_html(result: CheckResult) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import importlib.util
 import json
 import os
 import shutil
@@ -30,16 +29,7 @@ READY_S = 300
 TRAINEES = ["trainee01", "trainee02", "trainee03"]
 CHECKED = "trainee02"
 
-# The trainee workspace and progress record come from the course (CONTRACTS: Workspace and
-# progress). Until that branch is merged this test cannot run; the marker goes with the merge.
-COURSE_LANDED = all(
-    importlib.util.find_spec(f"mfa_kit.{name}") is not None for name in ("workspace", "progress")
-)
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.classroom,
-    pytest.mark.xfail(not COURSE_LANDED, reason="needs mfa_kit.workspace (course)", run=False),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.classroom]
 
 
 def _proxy_or_skip() -> None:
@@ -285,6 +275,12 @@ def test_a_class_of_three_on_the_hub_and_the_trainers_dashboard(classroom, web, 
         answer = trainee_page.goto(dashboard)
         assert answer.status == 403
         assert "Classroom progress" not in trainee_page.content()
+        # …nor another trainee's files: the hub refuses them that server (their own opens).
+        answer = trainee_page.goto(f"{hub.url}/user/{CHECKED}/files/whose.txt")
+        assert answer.status == 403
+        assert f"written by {CHECKED}" not in trainee_page.content()
+        answer = trainee_page.goto(f"{hub.url}/user/{TRAINEES[0]}/files/whose.txt")
+        assert answer.status == 200 and f"written by {TRAINEES[0]}" in trainee_page.content()
     finally:
         context.close()
 
@@ -298,3 +294,69 @@ def test_a_class_of_three_on_the_hub_and_the_trainers_dashboard(classroom, web, 
     assert not Path(f"/proc/{hub_pid}").exists() or lifecycle._zombie(hub_pid)
     status = run_mfa_kit("classroom", "status", "--json", "--state", str(root))
     assert json.loads(status.stdout)["running"] is False
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as a room's own certificate would be."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert, private = folder / "cert.pem", folder / "key.pem"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert, private
+
+
+def test_a_class_with_tls_answers_on_https_only(tmp_path):
+    import http.client
+    import ssl
+
+    _proxy_or_skip()
+    cert, key = _self_signed(tmp_path)
+    root = (tmp_path / "classroom").resolve()
+    port = free_port()
+    result = run_mfa_kit(
+        "classroom", "start", "--trainees", "1", "--port", str(port), "--state", str(root),
+        "--ssl-cert", str(cert), "--ssl-key", str(key), timeout=lifecycle.READY_TIMEOUT_S + 60,
+    )  # fmt: skip
+    try:
+        assert result.returncode == 0, result.stderr
+        assert f"The class is open at https://127.0.0.1:{port}/" in result.stdout
+        trusted = ssl.create_default_context(cafile=str(cert))
+        with urllib.request.urlopen(  # noqa: S310
+            f"https://127.0.0.1:{port}/hub/api/", context=trusted, timeout=30
+        ) as answer:
+            assert "version" in json.loads(answer.read())
+        with pytest.raises((urllib.error.URLError, ConnectionError, http.client.HTTPException)):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/hub/api/", timeout=30)  # noqa: S310
+    finally:
+        lifecycle.stop(root)
+    assert lifecycle.tagged_processes(root) == []

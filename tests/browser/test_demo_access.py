@@ -4,6 +4,7 @@ and a bounded set of kernels that a flood of page loads cannot grow (raw HTTP, n
 from __future__ import annotations
 
 import http.client
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,7 +19,7 @@ PAGE_LOADS = 20
 SETTLE_SECONDS = 120
 
 
-def get(server, path: str, host: str | None = None) -> tuple[int, dict[str, str], str]:
+def get(server, path: str, host: str | None = None) -> tuple[int, http.client.HTTPMessage, str]:
     """One raw GET, with the Host header given (or the server's own address)."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
     try:
@@ -27,7 +28,7 @@ def get(server, path: str, host: str | None = None) -> tuple[int, dict[str, str]
         connection.endheaders()
         response = connection.getresponse()
         body = response.read().decode("utf-8", errors="replace")
-        return response.status, dict(response.getheaders()), body
+        return response.status, response.msg, body
     finally:
         connection.close()
 
@@ -82,7 +83,8 @@ def test_a_foreign_host_header_is_refused_even_with_the_token(start_server):
     warm = wait_for_kernels(server, lambda n: n == WARM_KERNELS)
     for host in FOREIGN_HOSTS:
         host = host.format(port=server.port)
-        for path in ("/?token=" + token, "/login", "/voila/static/voila.js"):
+        channels = f"/api/kernels/{'0' * 32}/channels?token={token}"
+        for path in ("/?token=" + token, "/login", "/voila/static/voila.js", channels):
             status, _, body = get(server, path, host=host)
             assert status == 403 and DEMO_MARK not in body, (host, path, status)
     assert sorted(kernels(server)) == sorted(warm)  # nothing was started for them
@@ -135,4 +137,36 @@ def test_a_page_closed_in_the_browser_shuts_its_kernel_down_at_once(start_server
     wait_for_kernels(server, lambda n: n == WARM_KERNELS + 1)
     page.close(run_before_unload=True)
     # Well before any idle kernel would be shut down (IDLE_SECONDS).
+    wait_for_kernels(server, lambda n: n == WARM_KERNELS, timeout=demo_server.IDLE_SECONDS / 2)
+
+
+def post(server, path: str, cookie: str, origin: str | None) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    try:
+        headers = {"Cookie": cookie, "Content-Length": "0"}
+        if origin is not None:
+            headers["Origin"] = origin
+        connection.request("POST", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def test_only_the_page_itself_can_shut_its_kernel_down(start_server):
+    server = start_server("demo")
+    wait_for_kernels(server, lambda n: n == WARM_KERNELS)
+    status, headers, body = get(server, "/?token=" + token_of(server))
+    assert status == 200
+    kernel = re.search(r'"kernelId": "([0-9a-f-]{36})"', body).group(1)
+    # The cookies the token bought, as the browser would send them back.
+    cookie = "; ".join(c.split(";", 1)[0] for c in headers.get_all("Set-Cookie"))
+    running = wait_for_kernels(server, lambda n: n == WARM_KERNELS + 1)
+    shutdown = f"/voila/api/shutdown/{kernel}"
+    # Refused: Jupyter answers a foreign Origin with 404, a missing XSRF token with 403.
+    for origin in ("http://evil.example", f"http://evil.example:{server.port}", None):
+        assert post(server, shutdown, cookie, origin) in (403, 404), origin
+    assert sorted(kernels(server)) == sorted(running)
+    assert post(server, shutdown, cookie, f"http://127.0.0.1:{server.port}") == 204
     wait_for_kernels(server, lambda n: n == WARM_KERNELS, timeout=demo_server.IDLE_SECONDS / 2)
