@@ -13,6 +13,7 @@ import contextlib
 import io
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -698,11 +699,17 @@ RUN_ALL = [
 ]
 
 
+@pytest.fixture(scope="module")
+def fresh_workspace(tmp_path_factory) -> Path:
+    """One trainee's workspace as `mfa-kit course init` makes it; each test takes a copy."""
+    return init_workspace(tmp_path_factory.mktemp("template") / "course", trainee="Test Trainee")
+
+
 @pytest.mark.parametrize("name", RUN_ALL)
 def test_run_all_of_a_trainees_copy_has_no_error_and_leaves_every_exercise_undone(
-    name: str, tmp_path: Path, monkeypatch
+    name: str, tmp_path: Path, monkeypatch, fresh_workspace: Path
 ) -> None:
-    folder = init_workspace(tmp_path / "course", trainee="Test Trainee")
+    folder = Path(shutil.copytree(fresh_workspace, tmp_path / "course"))
     monkeypatch.delenv(SOLVED_ENV, raising=False)
     monkeypatch.delenv(HOME_ENV, raising=False)
     monkeypatch.chdir(folder)  # JupyterLab runs a kernel in its notebook's folder
