@@ -14,7 +14,6 @@ from typing import Any
 import nbformat
 import pytest
 
-from mfa_kit import assessment as exam_module
 from mfa_kit import cases, progress
 from mfa_kit.assessment import (
     LOCKED_USER,
@@ -30,7 +29,7 @@ from mfa_kit.cases import Cause, Fix
 from mfa_kit.certificate import CERTIFICATE_NAME
 from mfa_kit.cli import main
 from mfa_kit.training import TRAINING_PASSWORD
-from mfa_kit.workspace import init_workspace
+from mfa_kit.workspace import SOLVED_ENV, init_workspace
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "09_assessment.ipynb"
 TRAINEE = "Ada Lovelace"
@@ -44,7 +43,7 @@ def workspace_for(tmp_path: Path, trainee: str | None = TRAINEE) -> Path:
 def run_notebook(folder: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Every code cell of the trainee's 09, top to bottom, in this process (Run All)."""
     monkeypatch.chdir(folder)
-    monkeypatch.delenv(exam_module.SOLVED_ENV, raising=False)
+    monkeypatch.delenv(SOLVED_ENV, raising=False)
     nb = nbformat.read(folder / NOTEBOOK.name, as_version=4)
     namespace: dict[str, Any] = {"display": lambda *a, **k: None}
     printed = io.StringIO()
@@ -332,7 +331,7 @@ def test_no_answer_key_in_the_notebooks_sources_or_outputs(
         cell.outputs = [] if cell.cell_type == "code" else None
         if cell.cell_type != "code":
             cell.pop("outputs", None)
-    env = {k: v for k, v in os.environ.items() if k != exam_module.SOLVED_ENV}
+    env = {k: v for k, v in os.environ.items() if k != SOLVED_ENV}
     monkeypatch.setattr(os, "environ", env)
     NotebookClient(
         trainee_copy, timeout=120, resources={"metadata": {"path": str(folder)}}
