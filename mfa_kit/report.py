@@ -194,19 +194,29 @@ def _field(label: str, value: str, placeholder: str) -> str:
 
 # --- the picture --------------------------------------------------------------------------
 
-_SVG_CAPTION = re.compile(r'<text x="\d+" y="14"[^>]*>(Time steps of .*?)</text>\n?', re.DOTALL)
+_SVG_TEXT = re.compile(r'<text x="\d+" y="(\d+)"[^>]*>([^<]*)</text>\n?')
 
 
 def picture_and_caption(r: Reproduction) -> tuple[str, str]:
-    """The time-step SVG without its first line of text, and that line as a caption (a page
-    shows a caption in full; inside the picture it would be cut at the picture's edge)."""
+    """The time-step SVG without its caption lines (the text above the steps), and those
+    lines as one caption: a page shows a caption in full and wraps it with the page."""
+    from html import unescape
+
     svg = r.picture_svg
-    found = _SVG_CAPTION.search(svg)
-    caption = ""
-    if found:
-        caption = found.group(1)
-        svg = svg[: found.start()] + svg[found.end() :]
-    return svg, caption
+    top = svg.find("<rect")
+    head, rest = (svg, "") if top < 0 else (svg[:top], svg[top:])
+    strip = re.match(r'<rect x="[\d.]+" y="(\d+)"', rest)
+    strip_top = int(strip.group(1)) if strip else 0
+    lines: list[str] = []
+
+    def lift(found: re.Match[str]) -> str:
+        if int(found.group(1)) < strip_top:  # text above the strip of steps: the caption
+            lines.append(unescape(found.group(2)))
+            return ""
+        return found.group(0)
+
+    head = _SVG_TEXT.sub(lift, head)
+    return head + rest, " ".join(lines)
 
 
 # --- the words ----------------------------------------------------------------------------

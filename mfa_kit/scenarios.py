@@ -362,6 +362,10 @@ def _wait_for_a_new_code(s: Situation) -> list[str]:
 
 
 def _finish_the_setup(s: Situation) -> list[str]:
+    account = s.portal.store.account(s.login)
+    if account is not None and account.secret is None:
+        # No setup in force (a reset came first): the setup is simply done again, then saved.
+        return _set_up_again(s)
     older = s.phone.find(s.login)[0]
     screen = _login_screen(s.portal)
     screen.log_in(s.login, TRAINING_PASSWORD)
@@ -799,6 +803,9 @@ class FixRound:
     finding: str = ""
     """When the login after the fix was still refused: what the diagnosis of it says."""
     evidence: Diagnosis | None = None
+    saved_clock: Finding | None = None
+    """When the fix's Save was refused: the phone's clock as the portal's record of that
+    Passcode shows it (the Passcode matched the new setup some steps away)."""
     """The diagnosis of that refused login (taken before the code was typed)."""
 
 
@@ -939,7 +946,9 @@ def reproduce(ticket: Ticket) -> Reproduction:
     if not accepted:
         done: set[Verdict] = set()
         for _ in range(MAX_FIX_ROUNDS):
-            cause = next((c.verdict for c in causes if c.verdict not in done), None)
+            pending = [c.verdict for c in causes if c.verdict not in done]
+            pending.sort(key=_fix_order)
+            cause = pending[0] if pending else None
             if cause is None:
                 break
             done.add(cause)
@@ -948,10 +957,13 @@ def reproduce(ticket: Ticket) -> Reproduction:
             if round_.logged_in:
                 logged_in = True
                 break
+            known = {c.verdict for c in causes}
+            if round_.saved_clock is not None and round_.saved_clock.verdict not in known:
+                causes.append(round_.saved_clock)
+                known.add(round_.saved_clock.verdict)
             later = round_.evidence
             if later is not None:
                 found = f"found after {FIX_NAMES.get(cause, cause.name)}"
-                known = {c.verdict for c in causes}
                 causes += [c for c in causes_of(later, found) if c.verdict not in known]
     outcome = screen.text if not accepted else saw_text
     return Reproduction(
@@ -975,6 +987,8 @@ def reproduce(ticket: Ticket) -> Reproduction:
 
 
 CONFIRMED_BY_THE_PHONE = "confirmed by the rebuilt phone's clock"
+CONFIRM_BY_EYE_SECONDS = 10 * 60
+"""How near the phone's clock must be to a possible far match to confirm it."""
 
 
 def _confirmed_first(
@@ -983,14 +997,15 @@ def _confirmed_first(
     """A possible clock cause that the phone's clock confirms (what the agent checks: the
     phone's date and time against the exact time) is a cause, and the one to act on first:
     the rest of the list is what it would be if the clock were right."""
-    period = policy.profile.period
+    # Comparing two clocks by eye settles "about two days ahead", not the second.
+    tolerance = max(policy.profile.period, CONFIRM_BY_EYE_SECONDS)
     for index, cause in enumerate(causes):
         if (
             cause.possible
             and cause.verdict in (Verdict.CLOCK_DRIFT, Verdict.TIME_ZONE)
             and cause.offset_seconds is not None
             and phone_offset
-            and abs(phone_offset - cause.offset_seconds) <= period
+            and abs(phone_offset - cause.offset_seconds) <= tolerance
         ):
             from .diagnose import describe_duration
 
@@ -1025,6 +1040,54 @@ def _attempt_record(s: Situation) -> Any:
     return next((a for a in reversed(attempts) if a.event == "security_code"), None)
 
 
+def _clock_behind_a_refused_save(s: Situation, since: float, name: str) -> Finding | None:
+    """A Passcode refused during a fix that the portal's record shows matching the new
+    setup some steps away: the phone's clock is off, and no setup saves until it is right."""
+    from .diagnose import describe_duration
+
+    account = s.portal.store.account(s.login)
+    if account is None:
+        return None
+    period = s.portal.policy.profile.period
+    for attempt in reversed(s.portal.store.attempts(account.login, since=since)):
+        if attempt.event == "security_code":
+            continue
+        steps = attempt.offset_steps
+        if attempt.outcome == "ok" or attempt.matched != "pending" or not steps:
+            return None
+        seconds = steps * period
+        direction = "ahead of" if seconds > 0 else "behind"
+        return Finding(
+            Verdict.CLOCK_DRIFT,
+            (
+                f"The Passcode typed during {name} was the new setup's code from about "
+                f"{describe_duration(seconds)} {'later' if seconds > 0 else 'earlier'} (the "
+                f"portal's record of it): the phone's clock is that far {direction} the real "
+                "time, so no setup can be saved until it is set right."
+            ),
+            Verdict.CLOCK_DRIFT.fix,
+            found=f"found when {name} was refused",
+            offset_seconds=seconds,
+        )
+    return None
+
+
+_IN_FRONT = (Verdict.LOCKED, Verdict.GOOGLE_LOGIN)
+_CLOCKS = (Verdict.CLOCK_DRIFT, Verdict.TIME_ZONE)
+
+
+def _fix_order(verdict: Verdict) -> int:
+    """The order the fixes are done in: what stands in front of the code (a lock, the Google
+    button), then the phone's clock (harmless, and every new setup's Save needs it right),
+    then the rest; a reset and a new setup (NO_MATCH's fix, which undoes what the others
+    need and itself says to check the phone first) last. Stable within each group."""
+    if verdict in _IN_FRONT:
+        return 0
+    if verdict in _CLOCKS:
+        return 1
+    return 3 if verdict is Verdict.NO_MATCH else 2
+
+
 def _with_mfa(screen: Any) -> bool:
     """Logged in through the Security code (not past a portal that never asked for one)."""
     from .screens.login import LOGGED_IN
@@ -1039,10 +1102,12 @@ def _fix_and_log_in(s: Situation, screen: Any, cause: Verdict) -> FixRound:
     name = FIX_NAMES.get(cause, cause.name)
     round_ = FixRound(cause, [])
     fix = FIXES.get(cause)
+    started = s.clock.now()
     try:
         round_.steps = fix(s) if fix else [f"No fix is known for {cause.name}."]
     except (RuntimeError, LookupError, PortalError) as refusal:
         round_.refused = f"The fix ({name}) could not be done in full: {refusal}"
+        round_.saved_clock = _clock_behind_a_refused_save(s, started, name)
     if screen.stage == LOGGED_IN:
         screen.log_out()
     try:

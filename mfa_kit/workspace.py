@@ -27,7 +27,9 @@ tests and ``make notebooks`` only) it is the *solved run* that strict nbval comp
 every other code cell
     Plumbing: its input is hidden in the copy (``jupyter.source_hidden``); outputs are cleared.
 
-An exercise, start to end (02 is the worked example)::
+An exercise, start to end (02 is the worked example). The notebook's course is made with its
+own name, ``course = Course(MODE, notebook="02_agent_enables_mfa")``, so results are recorded
+under it::
 
     ## Your turn: ...                                   <- markdown: what to do, in words
     display(agent)                                      <- the live screen the trainee acts on

@@ -4,7 +4,6 @@ the trainer's table. Every refusal is one line, exit 2, and leaves nothing writt
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import socket
 import stat
@@ -278,11 +277,6 @@ def test_the_table_shows_done_tried_and_not_tried():
     assert (cell(done), cell(tried), cell(untouched)) == (DONE, TRIED, NOT_TRIED)
 
 
-@pytest.mark.xfail(
-    importlib.util.find_spec("mfa_kit.progress") is None,
-    reason="needs mfa_kit.progress (course)",
-    run=False,
-)
 def test_a_missing_or_corrupt_progress_record_is_one_line_in_that_row(tmp_path, monkeypatch):
     from mfa_kit import progress
 

@@ -324,3 +324,14 @@ def test_an_empty_trainee_name_is_one_line_and_makes_nothing(tmp_path: Path, com
     assert refused.returncode == 2
     assert refused.stderr.count("\n") == 1 and "--trainee needs a name" in refused.stderr
     assert not folder.exists()
+
+
+def test_lab_on_a_corrupt_progress_record_is_one_line_and_leaves_it(tmp_path: Path) -> None:
+    folder = tmp_path / "course"
+    folder.mkdir()
+    (folder / PROGRESS_FILE).write_bytes(b"not a database" * 20)
+    refused = run_mfa_kit("lab", "--workspace", str(folder), "--no-browser")
+    assert refused.returncode == 2
+    assert refused.stderr.count("\n") == 1 and str(folder / PROGRESS_FILE) in refused.stderr
+    assert (folder / PROGRESS_FILE).read_bytes() == b"not a database" * 20
+    assert [p.name for p in folder.iterdir()] == [PROGRESS_FILE], "no course copied over it"

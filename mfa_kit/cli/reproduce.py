@@ -31,7 +31,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="rebuild tickets on a practice portal and write their diagnosis reports",
         description=(
             "Checks every ticket, then rebuilds each on its own in-memory practice portal, "
-            "replays the customer's attempt, diagnoses it, applies the fixes and writes "
+            "diagnoses the customer's attempt as the portal saw it, replays it, applies the fixes "
+            "and writes "
             "<DIR>/<ticket id>.ipynb (text only) and .txt (the summary to paste into the "
             "ticket); --html also writes the .html page. Exit status 1 when a verdict differs "
             "from the ticket's expected_verdict or the fixes do not let the customer in; 2 "
