@@ -12,7 +12,6 @@ import contextlib
 import enum
 import functools
 import math
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +34,6 @@ if TYPE_CHECKING:
 NOTEBOOK = "09_assessment"
 PASS_MARK = 0.8
 """The share of items right needed to pass (80 %)."""
-
-SOLVED_ENV = "MFA_KIT_SOLVED"
 
 
 class Section(enum.Enum):
@@ -614,7 +611,10 @@ class ItemsView:
 
 
 def solved_run() -> bool:
-    return os.environ.get(SOLVED_ENV) == "1"
+    """The tests' and ``make notebooks``' solved run (the course's switch)."""
+    from .workspace import solved_run as course_solved_run
+
+    return course_solved_run()
 
 
 def open_assessment(workspace: Path | None = None) -> Assessment:
@@ -627,34 +627,30 @@ def open_assessment(workspace: Path | None = None) -> Assessment:
         return Assessment(None, None, workspace=None)
     folder = workspace
     if folder is None:
-        try:
-            from .workspace import current_workspace
-        except ImportError:
-            folder = Path.cwd()
-        else:
-            folder = current_workspace() or Path.cwd()
+        from .workspace import current_workspace
+
+        folder = current_workspace() or Path.cwd()
     progress = progress_in(folder)
     trainee = (getattr(progress, "trainee", None) or None) if progress is not None else None
     return Assessment(trainee, progress, workspace=folder)
 
 
 def progress_in(folder: Path | None = None) -> Any:
-    """The progress record of the workspace ``folder`` (default: the notebook's folder), or
-    None in a solved run or when the folder is not a workspace."""
+    """The progress record of the workspace ``folder`` (default: the kernel's workspace), or
+    None in a solved run, outside a workspace, or when the record cannot be opened (it is
+    left untouched; Check my work and Submit then say nothing is recorded)."""
+    from .progress import PROGRESS_FILE, Progress, ProgressError
+
     if solved_run():
         return None
     if folder is None:
-        try:
-            from .workspace import kernel_progress
-        except ImportError:
-            folder = Path.cwd()
-        else:
-            return kernel_progress()[0]
+        from .workspace import kernel_progress
+
+        return kernel_progress()[0]
+    record = folder / PROGRESS_FILE
+    if not record.is_file():
+        return None
     try:
-        from .progress import Progress
-    except ImportError:
+        return Progress(record)
+    except ProgressError:
         return None
-    record = folder / "progress.sqlite3"
-    if not record.exists():
-        return None
-    return Progress(record)

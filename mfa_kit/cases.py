@@ -14,26 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .checks import CheckResult
 from .clock import to_datetime
 from .otp import format_code
 from .policy import DEFAULT_POLICY
 from .scenarios import Situation, build
 from .ticket import EntryRead, Symptom, Ticket, example
 from .training import TRAINING_PASSWORD
-
-try:
-    from .checks import CheckResult
-except ImportError:  # the course's checks module: same fields, until it is merged
-
-    @dataclass(frozen=True)
-    class CheckResult:  # type: ignore[no-redef]
-        ok: bool
-        message: str
-        hint: str = ""
-
-        def __str__(self) -> str:
-            mark = "✔" if self.ok else "✘"
-            return f"{mark} {self.message}" + (f" — {self.hint}" if self.hint else "")
 
 
 class Cause(enum.Enum):

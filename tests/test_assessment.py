@@ -8,15 +8,13 @@ import contextlib
 import io
 import json
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
 
-from mfa_kit import assessment as exam_module
-from mfa_kit import cases
+from mfa_kit import cases, progress
 from mfa_kit.assessment import (
     LOCKED_USER,
     NEW_USER,
@@ -31,9 +29,7 @@ from mfa_kit.cases import Cause, Fix
 from mfa_kit.certificate import CERTIFICATE_NAME
 from mfa_kit.cli import main
 from mfa_kit.training import TRAINING_PASSWORD
-from tests import progress_stand_in
-
-progress = progress_stand_in.install()
+from mfa_kit.workspace import SOLVED_ENV, init_workspace
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "09_assessment.ipynb"
 TRAINEE = "Ada Lovelace"
@@ -41,19 +37,13 @@ TRAINEE = "Ada Lovelace"
 
 def workspace_for(tmp_path: Path, trainee: str | None = TRAINEE) -> Path:
     """A trainee's course folder with 09 and a progress record naming them."""
-    folder = tmp_path / "course"
-    folder.mkdir()
-    shutil.copy(NOTEBOOK, folder / NOTEBOOK.name)
-    record = progress.Progress(folder / "progress.sqlite3")
-    if trainee:
-        record.set_trainee(trainee)
-    return folder
+    return init_workspace(tmp_path / "course", trainee=trainee)
 
 
 def run_notebook(folder: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Every code cell of the trainee's 09, top to bottom, in this process (Run All)."""
     monkeypatch.chdir(folder)
-    monkeypatch.delenv(exam_module.SOLVED_ENV, raising=False)
+    monkeypatch.delenv(SOLVED_ENV, raising=False)
     nb = nbformat.read(folder / NOTEBOOK.name, as_version=4)
     namespace: dict[str, Any] = {"display": lambda *a, **k: None}
     printed = io.StringIO()
@@ -142,7 +132,7 @@ def test_run_all_in_a_fresh_workspace_scores_and_passes_nothing(
     folder = workspace_for(tmp_path)
     ran = run_notebook(folder, monkeypatch)
     exam = ran["exam"]
-    assert exam.trainee == TRAINEE or progress is progress_stand_in
+    assert exam.trainee == TRAINEE and exam.progress is not None
     assert exam.result is None and exam.attempts == 0
     assert "Not submitted: 10 of 14 items still need an answer" in ran["printed"]
     for result_words in ("Passed", "Not passed", "right (", "Review"):
@@ -160,18 +150,18 @@ def test_answered_right_through_the_widgets_it_passes_and_the_certificate_is_wri
 ) -> None:
     folder = workspace_for(tmp_path)
     exam = run_notebook(folder, monkeypatch)["exam"]
-    if exam.progress is None:  # until the course's progress module is merged
-        exam.progress = progress.Progress(folder / "progress.sqlite3")
-        exam.trainee = TRAINEE
     do_everything_right(exam)
     exam.submit_button.click()
     assert exam.result is not None and exam.result.passed
     assert exam.result.score == 100.0 and exam.result.right == 14
     assert "Passed: 14 of 14 right (100 %; the pass mark is 80 %)" in shown(exam)
     assert exam.certificate_button.layout.display is None, "the certificate button shows"
-    recorded = progress.read_report(folder)["assessment"]
+    capsys.readouterr()
+    assert main(["progress", "--workspace", str(folder), "--json"]) == 0
+    recorded = json.loads(capsys.readouterr().out)["assessment"]
     assert recorded["passed"] is True and recorded["score"] == 100.0
     assert recorded["sections"] == {section.value: 100.0 for section in Section}
+    assert recorded["at"]
 
     exam.certificate_button.click()
     page = (folder / CERTIFICATE_NAME).read_text(encoding="utf-8")
@@ -194,8 +184,6 @@ def test_three_wrong_it_fails_names_the_sections_and_can_be_retaken(
 ) -> None:
     folder = workspace_for(tmp_path)
     exam = run_notebook(folder, monkeypatch)["exam"]
-    if exam.progress is None:
-        exam.progress = progress.Progress(folder / "progress.sqlite3")
     enable_on_the_console(exam)
     set_up_on_profile_and_phone(exam)
     log_in_with_the_phone(exam)
@@ -343,7 +331,7 @@ def test_no_answer_key_in_the_notebooks_sources_or_outputs(
         cell.outputs = [] if cell.cell_type == "code" else None
         if cell.cell_type != "code":
             cell.pop("outputs", None)
-    env = {k: v for k, v in os.environ.items() if k != exam_module.SOLVED_ENV}
+    env = {k: v for k, v in os.environ.items() if k != SOLVED_ENV}
     monkeypatch.setattr(os, "environ", env)
     NotebookClient(
         trainee_copy, timeout=120, resources={"metadata": {"path": str(folder)}}

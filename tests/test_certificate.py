@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from mfa_kit import progress
 from mfa_kit.certificate import CERTIFICATE_NAME, certificate_from_report, certificate_html
 from mfa_kit.cli import main
-from tests import progress_stand_in
-
-progress = progress_stand_in.install()
 
 SECTIONS = {
     "The procedure on the screens": 100.0,

@@ -686,11 +686,9 @@ def test_own_phone_notebook_06_without_a_setup_types_no_code_on_the_log_in_page(
 # The trainee's copy, as `mfa-kit lab` makes it, run top to bottom (Run All)
 
 COURSE_FILES = [path.stem for path in course_notebooks(NOTEBOOKS)]
-# Known on main, outside this notebook's copy: 07's EXPIRED case no longer matches what
-# diagnose says (its strict nbval fails the same way). Strict: a fix makes this test fail.
-KNOWN_BROKEN = {
-    "07_troubleshooting": "07's EXPIRED case disagrees with mfa_kit.diagnose on main",
-}
+# Known broken notebooks (none now: 07 asks for its cause among the diagnosis's causes).
+# Strict: a fix makes this test fail.
+KNOWN_BROKEN: dict[str, str] = {}
 RUN_ALL = [
     pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN_BROKEN[name], strict=True))
     if name in KNOWN_BROKEN

@@ -17,6 +17,7 @@ import pytest
 from mfa_kit import assessment
 from mfa_kit.cases import Cause
 from mfa_kit.policy import DEFAULT_POLICY
+from mfa_kit.workspace import SOLVED_ENV
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "07_troubleshooting.ipynb"
 NAME = "07_troubleshooting"
@@ -42,7 +43,7 @@ def trainee_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Run All of 07 as a trainee (not the solved run), in this process."""
     spy = Spy()
     with pytest.MonkeyPatch.context() as patch:
-        patch.delenv(assessment.SOLVED_ENV, raising=False)
+        patch.delenv(SOLVED_ENV, raising=False)
         patch.setattr(assessment, "progress_in", lambda folder=None: spy)
         patch.chdir(tmp_path_factory.mktemp("course"))
         namespace: dict[str, Any] = {}

@@ -4,14 +4,12 @@ No pass (or no assessment yet) is one line and exit 1; nothing is written."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from ._common import UsageError
 
 EXIT_NO_PASS = 1
-HOME_ENV = "MFA_KIT_HOME"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -33,19 +31,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     certificate.set_defaults(handler=_certificate)
 
 
-def default_workspace() -> Path:
-    """The course folder: the course's own default when it is there (same rule)."""
-    try:
-        from ..workspace import default_workspace as course_default
-    except ImportError:
-        home = os.environ.get(HOME_ENV)
-        return Path(home) if home else Path.home() / "mfa-kit-course"
-    return course_default()
-
-
 def _certificate(args: argparse.Namespace) -> int:
     from ..certificate import CertificateError, write_certificate
     from ..progress import ProgressError
+    from ..workspace import default_workspace
 
     workspace = Path(args.workspace) if args.workspace else default_workspace()
     if not workspace.is_dir():

@@ -169,62 +169,6 @@ class Picker:
         self.widget.index = 0
 
 
-class _CheckButton:
-    """ "Check my work" with the contract's behaviour (judge now, show ✔/✘ and the hint, record
-    it; Show solution opens the words and is recorded), the same surface as the course's
-    ``CheckMyWork``, for as long as that widget is not in this package."""
-
-    def __init__(
-        self,
-        notebook: str,
-        check: str,
-        judge: Callable[[], CheckResult],
-        progress: Any = None,
-        *,
-        solution: str = "",
-    ) -> None:
-        self.notebook, self.check, self.judge, self.progress = notebook, check, judge, progress
-        self.solution = solution
-        self.last: CheckResult | None = None
-        self.solution_shown = False
-        self.check_button = w.Button(description="Check my work", button_style="success")
-        self.check_button.add_class("mfa-check-my-work")
-        self.solution_button = w.Button(description="Show solution")
-        self.solution_button.add_class("mfa-show-solution")
-        self.result_area = w.HTML("")
-        self.result_area.add_class("mfa-check-result")
-        self.solution_area = w.HTML(message_html(f"Solution. {solution}", "info"))
-        self.solution_area.add_class("mfa-solution")
-        self.check_button.on_click(lambda _: self.click())
-        self.solution_button.on_click(lambda _: self.toggle_solution())
-        self.widget = w.VBox(
-            [
-                w.HBox([self.check_button, self.solution_button]),
-                self.result_area,
-                self.solution_area,
-            ]
-        )
-        from ._view import show
-
-        show(self.solution_area, False)
-
-    def click(self) -> CheckResult:
-        result = self.judge()
-        if self.progress is not None:
-            self.progress.record_check(self.notebook, self.check, result.ok)
-        self.last = result
-        self.result_area.value = result_html(result)
-        return result
-
-    def toggle_solution(self) -> None:
-        from ._view import show
-
-        self.solution_shown = not self.solution_shown
-        show(self.solution_area, self.solution_shown)
-        if self.solution_shown and self.progress is not None:
-            self.progress.solution_opened(self.notebook, self.check)
-
-
 def check_my_work(
     notebook: str,
     check: str,
@@ -233,11 +177,9 @@ def check_my_work(
     *,
     solution: str = "",
 ) -> Any:
-    """The course's "Check my work" box (``mfa_kit.screens.check.CheckMyWork``)."""
-    try:
-        from .check import CheckMyWork
-    except ImportError:
-        return _CheckButton(notebook, check, judge, progress, solution=solution)
+    """The course's "Check my work" box for one exercise."""
+    from .check import CheckMyWork
+
     return CheckMyWork(notebook, check, judge, progress, solution=solution)
 
 

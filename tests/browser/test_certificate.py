@@ -10,11 +10,9 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from mfa_kit import progress
 from mfa_kit.certificate import CERTIFICATE_NAME
 from mfa_kit.cli import main
-from tests import progress_stand_in
-
-progress = progress_stand_in.install()
 
 PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
 SECTIONS = {

@@ -1,6 +1,7 @@
-"""07's tickets and 09's assessment in JupyterLab in Chromium, as a trainee meets them: Run All
-works nothing, a wrong pick in 07 is ✘ with its hint, and 09's Submit with open items says so
-and scores nothing. The course files are left untouched."""
+"""07's tickets and 09's assessment in JupyterLab in Chromium, as a trainee meets them in a fresh
+workspace: Run All works nothing, a wrong pick in 07 is ✘ with its hint and a right one ✔ (both
+recorded), and 09's Submit with open items says so and scores nothing. The course files are left
+untouched."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 
 from mfa_kit.cases import Cause, build_case, pick
 from mfa_kit.cli.servers import notebooks_dir
+from mfa_kit.progress import read_report
+from mfa_kit.workspace import init_workspace
 from tests.browser.conftest import PAGE_SECONDS
 from tests.browser.test_lab import KERNEL_IDLE, _write_settings
 
@@ -19,6 +22,7 @@ pytestmark = pytest.mark.browser
 PAGE_MS = PAGE_SECONDS * 1000
 TROUBLESHOOTING = "07_troubleshooting.ipynb"
 ASSESSMENT = "09_assessment.ipynb"
+TRAINEE = "Test Trainee"
 
 
 def run_all(page, web, name: str, last_words: str) -> None:
@@ -46,13 +50,21 @@ def test_tickets_and_assessment_in_jupyterlab(start_server, web, tmp_path):
     settings = tmp_path / "lab-settings"
     _write_settings(settings)
     token = secrets.token_hex(16)
-    server = start_server("lab", {"JUPYTER_TOKEN": token, "JUPYTERLAB_SETTINGS_DIR": str(settings)})
+    folder = init_workspace(tmp_path / "course", trainee=TRAINEE)
+    server = start_server(
+        "lab",
+        {
+            "JUPYTER_TOKEN": token,
+            "JUPYTERLAB_SETTINGS_DIR": str(settings),
+            "MFA_KIT_HOME": str(folder),
+        },
+    )
     page = web.page
     page.goto(f"{server.url}/lab/tree/{TROUBLESHOOTING}?token={token}")
     run_all(page, web, TROUBLESHOOTING, "Your tickets: 0 of 4 worked")
 
-    # The first ticket (no trainee record here: the pick for no name), worked wrong first.
-    case = build_case(pick(None)[0])
+    # The trainee's first ticket (picked by their name), worked wrong first.
+    case = build_case(pick(TRAINEE)[0])
     wrong = next(c for c in Cause if c is not case.spec.cause)
     ticket = page.locator(".mfa-quiz-case").first
     ticket.scroll_into_view_if_needed()
@@ -68,6 +80,9 @@ def test_tickets_and_assessment_in_jupyterlab(start_server, web, tmp_path):
     ticket.get_by_role("button", name="Check my work").click()
     expect(result).to_contain_text("Right:")
     web.screenshot("07-ticket-right")
+    mine = [n for n in read_report(folder)["notebooks"] if n["name"] == "07_troubleshooting"]
+    first = [c for c in mine[0]["checks"] if c["name"] == "ticket-1"][0]
+    assert first["status"] == "passed" and first["attempts"] == 2
 
     page.locator(".lm-MenuBar-itemLabel", has_text="File").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Open from Path").first.click()
