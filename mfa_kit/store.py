@@ -320,6 +320,8 @@ class Store:
     def _make_files_private(self) -> None:
         for suffix in ("", "-wal", "-shm"):
             vault.make_private(Path(self.path + suffix))
+        if self.key_path is not None:
+            vault.make_private(self.key_path)
 
     @staticmethod
     def _sealed(version: int) -> bool:
