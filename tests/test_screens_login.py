@@ -432,3 +432,22 @@ def test_a_frozen_login_page_stays_a_picture(mfa_screen: LoginScreen, enrolled: 
     for css_class in ("mfa-security-code", "mfa-security-submit", "mfa-login-submit"):
         assert mfa_screen.control(css_class).disabled
     assert mfa_screen.text == shown and mfa_screen.stage == "security_code"
+
+
+def test_log_out_ends_the_session_on_the_portal_not_only_on_the_screen(
+    mfa_screen: LoginScreen, enrolled: Portal, phone: Authenticator
+) -> None:
+    type_credentials(mfa_screen, TRAINING_LOGIN, TRAINING_PASSWORD)
+    type_code(mfa_screen, phone_code(phone))
+    session = mfa_screen.session
+    assert session is not None
+    assert enrolled.store.session_count(TRAINING_LOGIN) == 1
+
+    mfa_screen.log_out_button.click()
+
+    assert mfa_screen.stage == "credentials"
+    assert mfa_screen.message == LOGGED_OUT_MESSAGE
+    assert enrolled.store.session_count(TRAINING_LOGIN) == 0
+    # The old token no longer proves a login, e.g. to replace the authenticator.
+    assert enrolled.log_out(session) is False
+    assert [e.event for e in enrolled.audit_trail(TRAINING_LOGIN)][-1] == "logged_out"

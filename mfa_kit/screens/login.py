@@ -189,7 +189,10 @@ class LoginScreen(Screen):
         return session
 
     def log_out(self) -> None:
-        """Log Out: back to the Log In page."""
+        """Log Out: the portal ends the session (its token stops working), then back to the
+        Log In page."""
+        if self._session is not None:
+            self.portal.log_out(self._session)
         self._session = None
         self._challenge = None
         self._go(CREDENTIALS)
