@@ -249,19 +249,11 @@ def test_hands_on_notebook_has_one_mode_switch_at_the_top_set_to_simulated(name:
     assert explained and "Mode.OWN_PHONE" in explained[-1].source
 
 
-LEGACY = [name for name in HANDS_ON if not converted(name)]
 CONVERTED = [name for name in HANDS_ON if converted(name)]
 
 
-@pytest.mark.parametrize("name", LEGACY)
-def test_each_exercise_has_a_solution_then_a_check(name: str) -> None:
-    order = [tag for cell in code_cells(notebook(name)) for tag in tags(cell)]
-    steps = ["your-turn", "solution", "exercise-check"]
-    exercise = [t for t in order if t in steps]
-    assert exercise and exercise == steps * (len(exercise) // 3)
-    for cell in code_cells(notebook(name)):
-        if "solution" in tags(cell):
-            assert "if course.simulated:" in cell.source, "solutions run only in simulated mode"
+def test_every_hands_on_notebook_follows_the_course_pattern() -> None:
+    assert CONVERTED == list(HANDS_ON), "each has Check my work boxes and solved-only cells"
 
 
 @pytest.mark.parametrize("name", CONVERTED)
@@ -373,10 +365,6 @@ def _run(
     return result
 
 
-def do_nothing(namespace: dict[str, Any]) -> None:
-    """The trainee skipped the step."""
-
-
 def check_boxes(result: Run) -> list[CheckMyWork]:
     return [value for value in result.namespace.values() if isinstance(value, CheckMyWork)]
 
@@ -386,14 +374,6 @@ def click_every_check(result: Run) -> str:
     return "\n".join(str(box.click()) for box in check_boxes(result))
 
 
-@pytest.mark.parametrize("name", LEGACY)
-def test_exercise_check_shows_done_after_the_solution(name: str) -> None:
-    checked = run(name)
-    assert checked.output("exercise-check").startswith("✔")
-    assert "✘" not in checked.output("exercise-check")
-    assert "✘" not in checked.output("final-check")
-
-
 @pytest.mark.parametrize("name", CONVERTED)
 def test_the_solved_run_does_every_exercise(name: str) -> None:
     solved = run(name, solved=True)
@@ -401,16 +381,6 @@ def test_the_solved_run_does_every_exercise(name: str) -> None:
     assert all(box.last is not None and box.last.ok for box in check_boxes(solved))
     assert "✘" not in click_every_check(solved), "checking again never undoes an exercise"
     assert "✘" not in solved.output("final-check")
-
-
-@pytest.mark.parametrize("name", LEGACY)
-def test_exercise_check_flags_a_skipped_step_with_a_hint(name: str) -> None:
-    skipped = run(name, instead_of={"solution": do_nothing})
-    verdict = skipped.output("exercise-check")
-    assert "✘" in verdict
-    assert SKIPPED_STEP_HINTS[name] in verdict
-    # The rest of the notebook still runs without an error and its final check disagrees.
-    assert "✘" in skipped.output("final-check")
 
 
 @pytest.mark.parametrize("name", CONVERTED)
@@ -432,11 +402,7 @@ def test_own_phone_mode_runs_without_errors_and_leaves_the_steps_to_the_trainee(
     own = run(name, mode="OWN_PHONE")
     course = own.namespace["course"]
     assert isinstance(course.clock, SystemClock) and course.phone is None
-    if converted(name):
-        assert "✔" not in click_every_check(own)
-    else:
-        assert own.output("solution").startswith("Your own phone: nothing was")
-        assert "✘" in own.output("exercise-check")
+    assert "✔" not in click_every_check(own)
 
 
 def scan_with_a_real_app(namespace: dict[str, Any]) -> Authenticator:
@@ -686,15 +652,6 @@ def test_own_phone_notebook_06_without_a_setup_types_no_code_on_the_log_in_page(
 # The trainee's copy, as `mfa-kit lab` makes it, run top to bottom (Run All)
 
 COURSE_FILES = [path.stem for path in course_notebooks(NOTEBOOKS)]
-# Known broken notebooks (none now: 07 asks for its cause among the diagnosis's causes).
-# Strict: a fix makes this test fail.
-KNOWN_BROKEN: dict[str, str] = {}
-RUN_ALL = [
-    pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN_BROKEN[name], strict=True))
-    if name in KNOWN_BROKEN
-    else name
-    for name in COURSE_FILES
-]
 
 
 @pytest.fixture(scope="module")
@@ -703,7 +660,7 @@ def fresh_workspace(tmp_path_factory) -> Path:
     return init_workspace(tmp_path_factory.mktemp("template") / "course", trainee="Test Trainee")
 
 
-@pytest.mark.parametrize("name", RUN_ALL)
+@pytest.mark.parametrize("name", COURSE_FILES)
 def test_run_all_of_a_trainees_copy_has_no_error_and_leaves_every_exercise_undone(
     name: str, tmp_path: Path, monkeypatch, fresh_workspace: Path
 ) -> None:
