@@ -32,8 +32,11 @@ def run_all(page, web, name: str, last_words: str) -> None:
     page.locator(".lm-TabBar-tab.jp-mod-current", has_text=name).wait_for()
     page.locator(".jp-StatusBar-Widget", has_text=KERNEL_IDLE).first.wait_for()
     notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
-    # A committed notebook shows no live widget until this kernel draws them.
+    # A trainee's copy shows no live widget until this kernel draws them.
     assert notebook.locator(".jp-OutputArea-output > .jupyter-widgets").count() == 0
+    # Run All acts on the notebook in focus: click into this one first (a second tab is open).
+    notebook.locator(".jp-MarkdownCell").first.click()
+    page.locator(".jp-StatusBar-Widget", has_text=KERNEL_IDLE).first.wait_for()
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
     expect(notebook.locator(".jp-Cell").last).to_contain_text(last_words, timeout=PAGE_MS)
