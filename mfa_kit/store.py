@@ -277,9 +277,7 @@ class Store:
                         # Created 0600 before SQLite sees it; its WAL and SHM take this mode.
                         vault.create_private_file(file)
                 # isolation_level=None: transactions are opened explicitly in transaction().
-                self._db = sqlite3.connect(
-                    self.path, isolation_level=None, check_same_thread=False
-                )
+                self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         except (OSError, sqlite3.Error) as error:
             raise StoreError(
                 f"cannot open the practice-portal database {self.path}: {error}"
