@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -256,6 +257,7 @@ class Store:
             path = default_path()
         self.path = str(path)
         self.read_only = read_only
+        self._lock = threading.RLock()
         self.key_path: Path | None = None
         if self.path != MEMORY:
             self.key_path = vault.key_path(self.path, key_file)
@@ -264,7 +266,9 @@ class Store:
                 if self.path == MEMORY or not Path(self.path).is_file():
                     raise StoreError(f"no practice-portal database at {self.path}")
                 uri = Path(self.path).resolve().as_uri() + "?mode=ro"
-                self._db = sqlite3.connect(uri, uri=True, isolation_level=None)
+                self._db = sqlite3.connect(
+                    uri, uri=True, isolation_level=None, check_same_thread=False
+                )
             else:
                 if self.path != MEMORY:
                     file = Path(self.path)
@@ -273,7 +277,7 @@ class Store:
                         # Created 0600 before SQLite sees it; its WAL and SHM take this mode.
                         vault.create_private_file(file)
                 # isolation_level=None: transactions are opened explicitly in transaction().
-                self._db = sqlite3.connect(self.path, isolation_level=None)
+                self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         except (OSError, sqlite3.Error) as error:
             raise StoreError(
                 f"cannot open the practice-portal database {self.path}: {error}"
@@ -430,20 +434,23 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic change: committed when the block ends, rolled back if it raises."""
-        if self._db.in_transaction:
-            # Nested use joins the outer transaction, so a portal action stays one unit.
-            yield self._db
-            return
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-            self._db.execute("COMMIT")
-        except BaseException:
-            # Also when COMMIT itself fails (busy, disk full): never leave the connection
-            # inside a transaction that later changes would silently join.
+        # One thread at a time: JupyterLab may run a widget's click on another thread than
+        # the cell that made the portal, and both would share this connection.
+        with self._lock:
             if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            raise
+                # Nested use joins the outer transaction, so a portal action stays one unit.
+                yield self._db
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException:
+                # Also when COMMIT itself fails (busy, disk full): never leave the connection
+                # inside a transaction that later changes would silently join.
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
 
     # accounts
 

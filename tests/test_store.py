@@ -149,3 +149,30 @@ def test_a_commit_that_fails_is_rolled_back_and_later_changes_still_land(tmp_pat
         store.update_account("a", failures=2)
     with Store(path) as store:
         assert store.account("a").failures == 2
+
+
+def test_a_portal_made_in_one_thread_works_from_another(tmp_path) -> None:
+    # JupyterLab can run a widget's click on a kernel thread other than the cell's.
+    import threading
+
+    from mfa_kit.clock import FixedClock
+    from mfa_kit.portal import Portal
+    from mfa_kit.training import TRAINING_INSTANT, TRAINING_LOGIN, TRAINING_PASSWORD
+
+    for where in (":memory:", str(tmp_path / "portal.sqlite3")):
+        portal = Portal(Store(where), FixedClock(TRAINING_INSTANT))
+        portal.create_account(TRAINING_LOGIN, TRAINING_PASSWORD)
+        seen: list[object] = []
+
+        def click(portal: Portal = portal, seen: list[object] = seen) -> None:
+            try:
+                seen.append(portal.enable_mfa(TRAINING_LOGIN).mfa_enabled)
+            except Exception as problem:  # the failure is what the test reports
+                seen.append(problem)
+
+        other = threading.Thread(target=click)
+        other.start()
+        other.join(timeout=30)
+        assert seen == [True], where
+        assert portal.status(TRAINING_LOGIN).mfa_enabled
+        portal.store.close()
