@@ -104,7 +104,7 @@ class SecurityPolicy:
             "Agent unlocks the account."
         )
 
-    # the brute-force figure (issue: a lockout that parallel requests cannot beat)
+    # the brute-force figure: what a lockout that parallel requests cannot beat still allows
 
     @property
     def codes_accepted_per_guess(self) -> int:

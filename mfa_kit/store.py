@@ -612,7 +612,7 @@ class Store:
         rows = self._db.execute(sql, args).fetchall()
         return [AuditEvent(*row) for row in reversed(rows)]
 
-    # the portal's record of code attempts (issue: diagnosis from evidence)
+    # the portal's record of code attempts: diagnosis reads the evidence as it was then
 
     def add_attempt(self, login: str, attempt: Attempt) -> None:
         if attempt.matched not in MATCHED:

@@ -92,7 +92,7 @@ def test_other_profiles_agree_with_oathtool(oathtool, profile, shift):
     assert abs(data["offset_seconds"] - shift) <= profile.period, data
 
 
-# --- the grid: −6 h … +6 h, the slow phones of the tickets, and −7 … +7 days ---------
+# --- the grid: −6 h … +6 h, the slow phones of the tickets, and −7 … +7 days ---------
 
 HOURS = [*range(-6 * 3_600, 6 * 3_600 + 1, 2_345), -6 * 3_600, 6 * 3_600]
 SLOW_PHONES = [-95, -180, -270]
