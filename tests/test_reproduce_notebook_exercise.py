@@ -17,24 +17,11 @@ from mfa_kit import assessment
 from mfa_kit.cases import Cause, pick
 from mfa_kit.workspace import SOLVED_ENV, checks_in, trainee_copy
 
+from .progress_spy import Spy
+
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "08_reproduce_a_ticket.ipynb"
 NAME = "08_reproduce_a_ticket"
 CHECK = "work-a-ticket"
-
-
-class Spy:
-    """A progress record that remembers what was recorded."""
-
-    trainee = "Grace Hopper"
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[Any, ...]] = []
-
-    def record_check(self, notebook: str, check: str, passed: bool, *, at: Any = None) -> None:
-        self.calls.append(("check", notebook, check, passed))
-
-    def solution_opened(self, notebook: str, check: str) -> None:
-        self.calls.append(("solution", notebook, check))
 
 
 @pytest.fixture(scope="module")

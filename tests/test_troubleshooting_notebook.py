@@ -19,23 +19,10 @@ from mfa_kit.cases import Cause
 from mfa_kit.policy import DEFAULT_POLICY
 from mfa_kit.workspace import SOLVED_ENV
 
+from .progress_spy import Spy
+
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "07_troubleshooting.ipynb"
 NAME = "07_troubleshooting"
-
-
-class Spy:
-    """A progress record that remembers what was recorded."""
-
-    trainee = "Grace Hopper"
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[Any, ...]] = []
-
-    def record_check(self, notebook: str, check: str, passed: bool, *, at: Any = None) -> None:
-        self.calls.append(("check", notebook, check, passed))
-
-    def solution_opened(self, notebook: str, check: str) -> None:
-        self.calls.append(("solution", notebook, check))
 
 
 @pytest.fixture(scope="module")
