@@ -178,10 +178,19 @@ def _whole_number(name: str, text: str) -> int | None:
     return -int(digits) if negative else int(digits)
 
 
+TIME_ZONE_STEP_SECONDS = 15 * 60
+"""Every time zone in use is a whole number of quarter hours from UTC."""
+
+
 def phone_offset_from_times(phone_time: str, shown_at: float) -> int:
-    """The offset from what the phone shows (``HH:MM`` or ``HH:MM:SS``, 24-hour, in the same
-    zone as the time shown to the agent, UTC here) against the exact time ``shown_at``:
-    the nearest such moment, so 23:59 against 00:01 is two minutes behind."""
+    """The phone clock's offset from what it shows (``HH:MM`` or ``HH:MM:SS``, 24-hour, in the
+    customer's own time zone) against the exact time ``shown_at``.
+
+    The customer reads local time and the agent is shown UTC, so whole quarter hours of
+    difference are the time zone, not a fault; what is left over (at most 7½ minutes either
+    way) is the clock's own error. A clock set by hand in the wrong zone is found from the
+    code instead (``mfa-kit diagnose``), or by giving the offset in seconds.
+    """
     parts = phone_time.strip().split(":")
     if not 2 <= len(parts) <= 3 or not all(p.isascii() and p.isdigit() for p in parts):
         raise TriageError(f"{phone_time[:20]!r} is not a time like 09:02:30")
@@ -191,7 +200,8 @@ def phone_offset_from_times(phone_time: str, shown_at: float) -> int:
     shown = to_datetime(shown_at)
     shown_seconds = shown.hour * 3600 + shown.minute * 60 + shown.second
     difference = hours * 3600 + minutes * 60 + seconds - shown_seconds
-    return (difference + 43200) % 86400 - 43200
+    zone = round(difference / TIME_ZONE_STEP_SECONDS) * TIME_ZONE_STEP_SECONDS
+    return difference - zone
 
 
 @dataclass(frozen=True)
@@ -218,15 +228,17 @@ class Triage:
         return data
 
     def text(self) -> str:
-        lines = ["Likely causes, in the order to act on them:"]
+        lines = []
+        if self.contradictions:
+            # First, so the agent asks again before reading anything out.
+            lines.append("These answers contradict each other; ask again before reading out:")
+            lines += [f"  - {c}" for c in self.contradictions]
+        lines.append("Likely causes, in the order to act on them:")
         for number, cause in enumerate(self.diagnosis.causes, 1):
             mark = " (possible)" if cause.possible else ""
             lines.append(f"{number}. {cause.title} ({cause.verdict.name}){mark}")
             lines.append(f"   Why: {cause.explanation}")
             lines.append(f"   What to do: {cause.fix}")
-        if self.contradictions:
-            lines.append("These answers contradict each other; ask again:")
-            lines += [f"  - {c}" for c in self.contradictions]
         lines.append(f"Read this to the customer: {self.read_out}")
         return "\n".join(lines)
 
@@ -266,6 +278,11 @@ def contradictions(answers: Answers) -> list[str]:
                 "The screen refused a code, but no Security code box appeared: ask where the "
                 "code was typed."
             )
+    if a.recent_change == "rescan" and a.entries == 0:
+        found.append(
+            "The QR code was scanned again, yet the app lists no entry: a scan adds one, so "
+            "ask whether the entry was deleted or the scan was in another app."
+        )
     if a.recent_change == "rescan" and a.entries == 1:
         found.append(
             "The QR code was scanned again, yet the app lists only one entry: a scan adds an "
@@ -353,7 +370,7 @@ def triage(answers: Answers) -> Triage:
                 possible=True,
             )
         )
-    if a.entries == 0 or a.recent_change == "new_phone":
+    if a.entries == 0 or (a.recent_change == "new_phone" and a.entries is None):
         add(
             Cause(
                 Verdict.NO_MATCH,

@@ -103,3 +103,18 @@ def test_version_is_printed():
     result = run("--version")
     assert result.returncode == 0
     assert result.stdout.strip() == f"mfa-kit {__version__}"
+
+
+def test_a_closed_output_pipe_ends_quietly_without_a_traceback() -> None:
+    # `mfa-kit … | head -c 10`: the reader is gone before the command writes.
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "mfa_kit", "diagnose", "--secret", TRAINING_SECRET]
+    command += ["--code", "123456", "--at", TRAINING_AT_ISO, "--json"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141
+    assert "Traceback" not in errors and errors == ""

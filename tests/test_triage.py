@@ -120,6 +120,36 @@ def test_the_phones_time_is_compared_with_the_exact_time_across_midnight():
 
 
 @pytest.mark.parametrize(
+    ("shown", "offset"),
+    [
+        ("14:28:23", -97),  # Asia/Kolkata (UTC+5:30), phone 97 s slow
+        ("03:59:19", -41),  # America/Chicago (UTC-6) in winter, 41 s slow
+        ("14:47:13", 133),  # Asia/Kathmandu (UTC+5:45), 133 s fast
+        ("09:00:00", 0),
+    ],
+)
+def test_the_phones_own_time_zone_is_not_a_clock_fault(shown, offset):
+    # The customer reads local time; the agent is shown UTC (09:00:00 here).
+    at = TRAINING_INSTANT.timestamp()
+    assert phone_offset_from_times(shown, at) == offset
+    verdicts = [c.verdict for c in triage(Answers(phone_offset_seconds=offset)).diagnosis.causes]
+    assert (Verdict.CLOCK_DRIFT in verdicts) is (abs(offset) > 30)
+    assert Verdict.TIME_ZONE not in verdicts
+
+
+def test_a_new_phone_that_lists_its_entry_is_not_told_it_has_none():
+    result = triage(Answers(message="expired", entries=1, recent_change="new_phone"))
+    assert "has no SpectrumVoIP entry" not in result.text()
+    assert Verdict.NO_MATCH not in [c.verdict for c in result.diagnosis.causes]
+
+
+def test_contradictions_come_before_the_words_to_read_out():
+    text = triage(Answers(recent_change="rescan", entries=0, message="incorrect")).text()
+    assert "scanned again, yet the app lists no entry" in text
+    assert text.index("contradict each other") < text.index("Read this to the customer")
+
+
+@pytest.mark.parametrize(
     "values, words",
     [
         ({"message": "confused"}, "'confused' is not one of"),

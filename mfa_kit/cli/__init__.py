@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
 from ._common import EXIT_USAGE, Parser, UsageError
+
+EXIT_CLOSED_PIPE = 141
+"""128 + SIGPIPE: what a shell reports for a command whose output pipe was closed."""
 
 # Each module adds its subcommands; a handler returns the exit status.
 _MODULES = (
@@ -49,6 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as command-line tools do, with the
+        # shell's status for a closed pipe rather than one this kit gives a meaning.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_CLOSED_PIPE
 
 
 def _not_text(argv: Sequence[str]) -> str | None:

@@ -302,8 +302,9 @@ def _ask() -> object:
                 now = time.time()
                 sys.stderr.write(
                     f"The exact time now: {to_datetime(now):%Y-%m-%d %H:%M:%S} UTC.\n"
-                    f"{question.prompt}\n  (type the phone's time as HH:MM:SS in UTC, or "
-                    "signed seconds like -95; Enter if unknown)\n> "
+                    f"{question.prompt}\n  (type the time the phone shows as HH:MM:SS, in "
+                    "the customer's own time zone, or signed seconds like -95; Enter if "
+                    "unknown)\n> "
                 )
             else:
                 sys.stderr.write(f"{question.prompt}\n")
