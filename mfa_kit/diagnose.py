@@ -321,6 +321,16 @@ class Diagnosis:
         if len(self.causes) == 1:
             return self.summary()
         ordinals = ("First", "Second", "Third", "Fourth", "Fifth")
+        if self._late_or_slow():
+            # One code, two readings of the same lateness: only one of them is true.
+            drift, late = self.causes
+            return (
+                "It is one of two things; the phone's clock tells which. "
+                f"If the phone's clock is behind: {drift.title}. {drift.explanation} "
+                f"What to do: {drift.fix} "
+                f"If the phone's clock is right: {late.title}. {late.explanation} "
+                f"What to do: {late.fix}"
+            )
         if any(cause.possible for cause in self.causes):
             parts = ["Here is what to put right and what to check, in this order."]
         else:
@@ -334,6 +344,13 @@ class Diagnosis:
             else:
                 parts.append(f"{lead}: {cause.title}. {cause.explanation} What to do: {cause.fix}")
         return " ".join(parts)
+
+    def _late_or_slow(self) -> bool:
+        """The two causes are the two readings of one late code: a slow phone or a late read."""
+        return self.verdicts == [Verdict.CLOCK_DRIFT, Verdict.EXPIRED] and (
+            self.causes[0].offset_seconds == self.causes[1].offset_seconds
+            or self.causes[1].offset_seconds is None
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready fields; ``verdict`` is the catalogue name (e.g. ``"CLOCK_DRIFT"``)."""
@@ -445,9 +462,9 @@ def _from_offsets(verdict: Verdict, offsets: list[int], period: int, **words: st
 
 
 _COMPARE_CLOCK = (
-    "To tell which, compare the time the phone shows with the exact time (the kit shows it "
-    "to you; any clock set automatically will do): if the phone is about that far behind, "
-    "its clock is the cause."
+    "To tell which, compare the time the phone shows with the exact time (a computer or "
+    "another phone whose time is set automatically shows it): if the phone is about that far "
+    "behind, its clock is the cause."
 )
 
 

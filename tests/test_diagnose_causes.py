@@ -12,7 +12,7 @@ from mfa_kit.clock import SkewedClock
 from mfa_kit.diagnose import Cause, Diagnosis, Verdict, diagnose_login
 from mfa_kit.policy import DEFAULT_POLICY
 from mfa_kit.portal import Portal
-from mfa_kit.training import TRAINING_LOGIN, TRAINING_PASSWORD, TRAINING_SECRET
+from mfa_kit.training import TRAINING_INSTANT, TRAINING_LOGIN, TRAINING_PASSWORD, TRAINING_SECRET
 
 DICT_KEYS = {
     "verdict",
@@ -222,3 +222,22 @@ def test_a_late_code_settled_by_the_phones_clock_behind_a_lock_is_locked_then_ex
     lock_with_passwords(enrolled)
     diagnosis = diagnose_login(enrolled, TRAINING_LOGIN, code, phone_offset_seconds=0)
     assert diagnosis.verdicts == [Verdict.LOCKED, Verdict.EXPIRED]
+
+
+def test_a_late_code_reads_out_as_one_of_two_things_not_two_to_put_right():
+    # A phone 97 s slow, as oathtool-style arithmetic gives it: the code of 08:58:23.
+    from mfa_kit.diagnose import diagnose_code
+    from mfa_kit.otp import Totp
+
+    at = TRAINING_INSTANT.timestamp()
+    code = Totp(TRAINING_SECRET).at(at - 97)
+    diagnosis = diagnose_code(TRAINING_SECRET, code, at)
+    assert diagnosis.verdicts == [Verdict.CLOCK_DRIFT, Verdict.EXPIRED]
+    read_out = diagnosis.read_out
+    assert read_out.startswith("It is one of two things; the phone's clock tells which.")
+    assert "things to put right" not in read_out
+    assert read_out.index("If the phone's clock is behind") < read_out.index(
+        "If the phone's clock is right"
+    )
+    assert "automatic date and time" in read_out
+    assert "the kit shows it to you" not in read_out
