@@ -400,11 +400,13 @@ class Case:
         if cause is None:
             return CheckResult(False, "Pick a cause first.", f"Read the screens above. {spec.look}")
         if cause is not spec.cause:
-            return CheckResult(
-                False,
-                f"Not this one: the screens do not show “{cause.value}”.",
-                spec.cause_hints.get(cause, spec.look),
-            )
+            if cause in spec.cause_hints:
+                # A pick the screens do show, but that is not why it went wrong (a lock that
+                # wrong codes caused, say): never tell the trainee the screens lack it.
+                said = f"Not the cause: “{cause.value}” does not explain why it went wrong."
+            else:
+                said = f"Not this one: the screens do not show “{cause.value}”."
+            return CheckResult(False, said, spec.cause_hints.get(cause, spec.look))
         if fix is None:
             return CheckResult(False, "The cause is right. Now pick what you tell them.", "")
         if fix is not spec.fix:

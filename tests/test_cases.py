@@ -102,6 +102,9 @@ def test_a_specific_hint_beats_the_general_one(built: dict[str, cases.Case]) -> 
     hint = lock.judge(Cause.LOCKED, None).hint
     assert "Why were fresh codes from the phone wrong?" in hint
     assert "locks again" in lock.judge(Cause.PHONE_CLOCK, Fix.UNLOCK).hint
+    # The lock is on the screens: the answer never says the screens do not show it.
+    said = lock.judge(Cause.LOCKED, None).message
+    assert "do not show" not in said and "does not explain why it went wrong" in said
 
 
 @pytest.mark.parametrize("key", KEYS)

@@ -106,7 +106,7 @@ class AgentConsole(Screen):
                         self.message_area,
                         w.HTML(heading("Account", 4)),
                         self.status_area,
-                        w.HTML(heading("Recent audit events", 4)),
+                        w.HTML(heading(f"Recent audit events (the newest {AUDIT_ROWS})", 4)),
                         self.audit_area,
                     ],
                     layout=w.Layout(padding="10px 14px"),

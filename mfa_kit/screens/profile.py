@@ -267,6 +267,8 @@ class ProfileScreen(Screen):
         self.section_state.value = paragraph(text)
         self._offered = offered
         self.set_up_button.disabled = not offered or self.frozen
+        # Grey, not a pale blue, while it is not offered: it must not look like a way in.
+        self.set_up_button.button_style = "primary" if offered else ""
         show(self._form, offered)
         return status
 
