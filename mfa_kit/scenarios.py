@@ -737,19 +737,18 @@ class Finding:
 
 
 def causes_of(diagnosis: Diagnosis, found: str = "") -> list[Finding]:
-    """The diagnosis's causes in order (its ``causes`` when it lists them, else its verdict)."""
-    listed = getattr(diagnosis, "causes", None) or [diagnosis]
+    """The diagnosis's causes in order, each as a finding."""
     return [
         Finding(
             cause.verdict,
             cause.explanation,
             cause.fix,
-            bool(getattr(cause, "possible", False)),
-            getattr(cause, "odds", None),
+            cause.possible,
+            cause.odds,
             found,
-            getattr(cause, "offset_seconds", None),
+            cause.offset_seconds,
         )
-        for cause in listed
+        for cause in diagnosis.causes
     ]
 
 

@@ -4,20 +4,17 @@ of the pool but not one of the trainee's four in 07, and it is worked through it
 
 from __future__ import annotations
 
-import contextlib
 import html
-import io
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
 
-from mfa_kit import assessment
 from mfa_kit.cases import Cause, pick
-from mfa_kit.workspace import SOLVED_ENV, checks_in, trainee_copy
+from mfa_kit.workspace import checks_in
 
-from .progress_spy import Spy
+from .progress_spy import Spy, run_trainee_copy
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "08_reproduce_a_ticket.ipynb"
 NAME = "08_reproduce_a_ticket"
@@ -27,20 +24,7 @@ CHECK = "work-a-ticket"
 @pytest.fixture(scope="module")
 def trainee_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Run All of the trainee's copy of 08 (not the solved run), in this process."""
-    spy = Spy()
-    copy = trainee_copy(nbformat.read(NOTEBOOK, as_version=4))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv(SOLVED_ENV, raising=False)
-        patch.setattr(assessment, "progress_in", lambda folder=None: spy)
-        patch.chdir(tmp_path_factory.mktemp("course"))
-        namespace: dict[str, Any] = {"display": lambda *objects, **kwargs: None}
-        printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):
-            for cell in copy.cells:
-                if cell.cell_type == "code":
-                    exec(compile(cell.source, f"08:{cell.id}", "exec"), namespace)  # noqa: S102
-    namespace["printed"], namespace["spy"] = printed.getvalue(), spy
-    return namespace
+    return run_trainee_copy(NOTEBOOK, tmp_path_factory.mktemp("course"))
 
 
 def test_run_all_works_no_ticket_for_the_trainee(trainee_run: dict[str, Any]) -> None:

@@ -4,9 +4,7 @@ lockout numbers come from the portal's SecurityPolicy."""
 
 from __future__ import annotations
 
-import contextlib
 import html
-import io
 import re
 from pathlib import Path
 from typing import Any
@@ -14,12 +12,10 @@ from typing import Any
 import nbformat
 import pytest
 
-from mfa_kit import assessment
 from mfa_kit.cases import Cause
 from mfa_kit.policy import DEFAULT_POLICY
-from mfa_kit.workspace import SOLVED_ENV
 
-from .progress_spy import Spy
+from .progress_spy import Spy, run_trainee_copy
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "07_troubleshooting.ipynb"
 NAME = "07_troubleshooting"
@@ -28,21 +24,7 @@ NAME = "07_troubleshooting"
 @pytest.fixture(scope="module")
 def trainee_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Run All of 07 as a trainee (not the solved run), in this process."""
-    spy = Spy()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv(SOLVED_ENV, raising=False)
-        patch.setattr(assessment, "progress_in", lambda folder=None: spy)
-        patch.chdir(tmp_path_factory.mktemp("course"))
-        namespace: dict[str, Any] = {}
-        printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):
-            exec(compile("from IPython.display import display", "07", "exec"), namespace)  # noqa: S102
-            for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
-                # The trainee's copy has no solved-only cells.
-                if cell.cell_type == "code" and "solved-only" not in cell.metadata.get("tags", []):
-                    exec(compile(cell.source, f"07:{cell.id}", "exec"), namespace)  # noqa: S102
-    namespace["printed"], namespace["spy"] = printed.getvalue(), spy
-    return namespace
+    return run_trainee_copy(NOTEBOOK, tmp_path_factory.mktemp("course"))
 
 
 def test_run_all_works_no_ticket_for_the_trainee(trainee_run: dict[str, Any]) -> None:
